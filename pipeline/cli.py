@@ -1,0 +1,97 @@
+"""The `claims` command: a thin layer over functions a user can call from Python."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _err(msg: str) -> None:
+    print(f"claims: {msg}", file=sys.stderr)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .corpus import CorpusError
+    from .domain import DomainError
+    from .extract import ModelNotInstalled, extract_corpus
+    from .table import write_claims
+
+    try:
+        result = extract_corpus(args.corpus, models_dir=args.models, keep_other=args.all)
+    except (CorpusError, DomainError, ModelNotInstalled) as exc:
+        _err(str(exc))
+        return 2
+    for failure in result.failures:
+        _err(str(failure))
+    if result.articles == 0:
+        _err(f"{args.corpus}: no article could be read; {args.out} left as it was")
+        return 1
+    try:
+        write_claims(result.table, args.out)
+    except OSError as exc:
+        _err(f"{args.out}: cannot be written ({exc.strerror or exc}); left as it was")
+        return 2
+    if not args.quiet:
+        df = result.table
+        print(f"articles: {result.articles}   claims: {len(df)}   -> {args.out}")
+        for metric, n in df["metric"].value_counts().sort_index().items():
+            print(f"  {metric:<24} {n}")
+    if result.failures:
+        _err(f"{len(result.failures)} article(s) failed and were skipped:")
+        for failure in result.failures:
+            print(f"  {failure.path}: {failure.problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .corpus import write_atomic
+    from .evaluate import EvalError, evaluate_files, format_report
+
+    try:
+        report = evaluate_files(args.gold, args.claims)
+    except EvalError as exc:
+        _err(str(exc))
+        return 2
+    print(format_report(report))
+    if args.json:
+        write_atomic(args.json, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    if args.min_f1 is not None and report.claim_f1 < args.min_f1:
+        _err(f"claim F1 {report.claim_f1:.3f} is below --min-f1 {args.min_f1}")
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="claims", description="Extract and score mine-action figures.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("extract", help="write the claims table from a corpus folder")
+    e.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    e.add_argument("--out", default="outputs/claims.csv", help="claims CSV (default: outputs/claims.csv)")
+    e.add_argument("--all", action="store_true", help="also list figures that fit no metric, as 'other'")
+    e.add_argument("--models", default=None, help="domain model folder (default: the project's models/)")
+    e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    e.set_defaults(func=cmd_extract)
+
+    v = sub.add_parser("eval", help="score a claims table against hand-labeled gold")
+    v.add_argument("--gold", default="tests/regression/gold.csv")
+    v.add_argument("--claims", default="outputs/claims.csv")
+    v.add_argument("--json", default=None, help="also write the full report as JSON")
+    v.add_argument("--min-f1", type=float, default=None, help="exit 1 when claim-level F1 is below this")
+    v.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

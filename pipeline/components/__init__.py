@@ -1,0 +1,16 @@
+"""The spaCy components, in the order data flows through them.
+
+quantities -> metrics -> qualifiers -> location -> dates
+
+(location runs before dates: a known event such as "the end of the war" resolves
+through the place the figure is about.)
+
+Each claim is a Span in ``doc.spans["claims"]`` whose ``span._.claim`` holds a frozen
+:class:`Claim`; each component refines it. Importing this package registers the
+factories with spaCy.
+"""
+
+from .claim import CLAIMS_KEY, Claim, claim_spans, ensure_extensions
+from . import quantities, metrics, qualifiers, location, dates  # noqa: F401  (register factories)
+
+__all__ = ["CLAIMS_KEY", "Claim", "claim_spans", "ensure_extensions"]

@@ -1,0 +1,54 @@
+"""The claim attached to each span, and the Doc/Span extensions the components share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+CLAIMS_KEY = "claims"
+
+
+@dataclass(frozen=True)
+class Claim:
+    value: float
+    unit: str
+    kind: str
+    metric: str = "other"
+    qualifier: str = "exact"
+    date: str = ""
+    date_basis: str = ""
+    period_start: str = ""
+    location: str = ""
+    # set by the quantities step for the two ends of a range ("between 2 and 3 million")
+    bound: str = ""
+    # why the figure is not a claim, when the metrics step decided so (kept for --all)
+    reason: str = ""
+
+
+def ensure_extensions() -> None:
+    """Register the extensions once per process (idempotent)."""
+    if not Span.has_extension("claim"):
+        Span.set_extension("claim", default=None)
+    for name in ("published", "article_id", "place"):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default="")
+
+
+def claim_spans(doc: Doc) -> list[Span]:
+    """The claim spans of a doc, in text order."""
+    if CLAIMS_KEY not in doc.spans:
+        return []
+    return sorted(doc.spans[CLAIMS_KEY], key=lambda s: (s.start_char, s.end_char))
+
+
+def set_claims(doc: Doc, pairs: list[tuple[Span, Claim]]) -> None:
+    """Replace the doc's claims with these (span, claim) pairs."""
+    spans = []
+    for span, claim in sorted(pairs, key=lambda p: (p[0].start_char, p[0].end_char)):
+        span._.claim = claim
+        spans.append(span)
+    doc.spans[CLAIMS_KEY] = spans
+
+
+ensure_extensions()

@@ -1,0 +1,129 @@
+"""Step 2: what each figure counts.
+
+The metric comes from the dependency parse (see syntax.py): the noun the number counts,
+its governing verb and their dependents, matched against models/taxonomy.yaml. Figures
+that are plans, rates, changes or ratios are never claims (labeling guide); they, and
+figures that fit no metric, become metric "other".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from ..domain import Domain, bag_matches, load_domain, make_term
+from .claim import Claim, claim_spans, set_claims
+from .syntax import Context, ancestors_to_root, context, words
+
+
+def _lemmas(domain: Domain, key: str) -> frozenset[str]:
+    return frozenset(w for term in domain.not_claims.get(key, ()) for w in term)
+
+
+def not_a_claim(ctx: Context, claim: Claim, domain: Domain) -> str:
+    """Why a figure is not a claim whatever it counts ("" when it may be one)."""
+    verb = ctx.verb
+    # plans, targets, wishes: a governing word above the verb, or a future auxiliary
+    if verb is not None:
+        above: set[str] = set()
+        for t in ancestors_to_root(verb):
+            above |= words(t)
+        if bag_matches(above, domain.not_claims.get("future_governors", ())):
+            return "future"
+        aux = {w for c in verb.children if c.dep_ in ("aux", "auxpass") for w in words(c)}
+        if bag_matches(aux, domain.not_claims.get("future_aux", ())):
+            return "future"
+    # rates and averages
+    periods = _lemmas(domain, "rate_periods")
+    dets = _lemmas(domain, "rate_determiners")
+    anchors = [ctx.noun] + ([verb] if verb is not None else [])
+    for anchor in anchors:
+        for c in anchor.children:
+            if c.lemma_.lower() in periods and any(d.lower_ in dets for d in c.children):
+                return "rate"
+            if c.dep_ == "prep" and c.lower_ in dets:
+                if any(p.lemma_.lower() in periods for p in c.children):
+                    return "rate"
+            if bag_matches(words(c) | {w for g in c.children for w in words(g)}, domain.not_claims.get("rate_adverbs", ())) and c.dep_ in ("advmod", "npadvmod", "amod", "prep"):
+                return "rate"
+    # changes: "a 15 percent rise", "rose by 15 percent", "fell 20 percent"
+    change_nouns = _lemmas(domain, "change_nouns")
+    change_verbs = _lemmas(domain, "change_verbs")
+    if ctx.noun.lemma_.lower() in change_nouns and ctx.noun.i != ctx.number.i:
+        return "change"
+    if verb is not None and verb.lemma_.lower() in change_verbs and len(ctx.path) >= 2:
+        below = ctx.path[-2]
+        if below.lower_ == "by" or (below.i == ctx.noun.i and below.dep_ in ("dobj", "npadvmod")):
+            return "change"
+    # ratios: "60% of the target"
+    if claim.kind == "percent" and bag_matches(ctx.near, domain.not_claims.get("ratio_nouns", ())):
+        return "ratio"
+    return ""
+
+
+def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> str:
+    """The first taxonomy metric whose conditions all hold, or "other"."""
+    for spec in domain.metrics:
+        if spec.kind != claim.kind:
+            continue
+        if reason and not (reason == "future" and spec.future_ok):
+            continue
+        if spec.near and not bag_matches(ctx.near, spec.near):
+            continue
+        if spec.action and not bag_matches(ctx.near | ctx.clause, spec.action):
+            continue
+        if spec.context and not bag_matches(ctx.sentence, spec.context):
+            continue
+        if spec.not_near and bag_matches(ctx.head, spec.not_near):
+            continue
+        if spec.not_action and bag_matches(ctx.near | ctx.clause, spec.not_action):
+            continue
+        return spec.id
+    return "other"
+
+
+@Language.factory("claim_metrics", default_config={"models_dir": None, "keep_other": True, "max_climb": 8})
+def make_metrics(nlp: Language, name: str, models_dir: str | None, keep_other: bool, max_climb: int):
+    return MetricAssigner(load_domain(models_dir), keep_other, max_climb)
+
+
+class MetricAssigner:
+    def __init__(self, domain: Domain, keep_other: bool, max_climb: int):
+        self.domain = domain
+        self.keep_other = keep_other
+        self.max_climb = max_climb
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = claim_spans(doc)
+        blocked = {t.i for s in spans for t in s}
+        pairs = []
+        for span in spans:
+            claim: Claim = span._.claim
+            ctx = context(span, blocked, self.max_climb)
+            reason = not_a_claim(ctx, claim, self.domain)
+            metric = choose_metric(ctx, claim, self.domain, reason)
+            if metric == "other" and not self.keep_other:
+                continue
+            pairs.append((span, replace(claim, metric=metric, reason=reason)))
+        set_claims(doc, pairs)
+        return doc
+
+
+def explain(span, domain: Domain | None = None) -> dict[str, object]:
+    """The bags a figure was judged on: for debugging a metric from Python."""
+    domain = domain or load_domain()
+    blocked = {t.i for s in claim_spans(span.doc) for t in s}
+    ctx = context(span, blocked)
+    return {
+        "noun": ctx.noun.text,
+        "verb": ctx.verb.text if ctx.verb is not None else None,
+        "head": sorted(ctx.head),
+        "near": sorted(ctx.near),
+        "clause": sorted(ctx.clause),
+        "not_a_claim": not_a_claim(ctx, span._.claim, domain),
+    }
+
+
+__all__ = ["choose_metric", "not_a_claim", "explain", "make_term", "Token"]

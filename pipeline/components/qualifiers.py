@@ -1,0 +1,113 @@
+"""Step 3: how the article hedges each figure.
+
+A hedge from models/cues.yaml must stand right before the figure ("nearly 140,000"),
+right after it ("1,000 or more"), or head a coordinated list the figure is in
+("nearly 30 years and $25 billion"). The figure's span grows to take the hedge in, so
+the surface reads as written. The two ends of a range are bounds whatever the hedge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..domain import Domain, load_domain
+from .claim import Claim, claim_spans, set_claims
+
+
+def _phrases(table: dict[str, tuple[str, ...]]) -> list[tuple[list[str], str]]:
+    out = []
+    for qualifier, phrases in table.items():
+        for p in phrases:
+            out.append((p.lower().replace("-", " - ").split(), qualifier))
+    # longest first, so "more than" wins over "than" and "just under" over "under"
+    return sorted(out, key=lambda x: -len(x[0]))
+
+
+def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int) -> tuple[str, int]:
+    """(qualifier, first token index of the hedge) or ("", span.start)."""
+    doc = span.doc
+    start = span.start
+    # a currency sign or "US" before the number belongs to the figure already
+    words = []
+    i = start - 1
+    while i >= span.sent.start and len(words) < max_words:
+        words.insert(0, doc[i].lower_)
+        i -= 1
+    for phrase, qualifier in table:
+        n = len(phrase)
+        if n <= len(words) and words[len(words) - n :] == phrase:
+            return qualifier, start - n
+    return "", start
+
+
+def hedge_after(span: Span, table: list[tuple[list[str], str]]) -> tuple[str, int]:
+    doc = span.doc
+    words = [t.lower_ for t in doc[span.end : min(span.end + 4, span.sent.end)]]
+    # "1,000 or more mines" / "300-plus"
+    for phrase, qualifier in table:
+        n = len(phrase)
+        if words[:n] == phrase:
+            return qualifier, span.end + n
+    return "", span.end
+
+
+@Language.factory("claim_qualifiers", default_config={"models_dir": None, "max_words": 4})
+def make_qualifiers(nlp: Language, name: str, models_dir: str | None, max_words: int):
+    return QualifierFinder(load_domain(models_dir), max_words)
+
+
+class QualifierFinder:
+    def __init__(self, domain: Domain, max_words: int):
+        self.before = _phrases(domain.qualifiers)
+        self.after = _phrases(domain.qualifiers_after)
+        self.max_words = max_words
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = claim_spans(doc)
+        direct: dict[int, str] = {}
+        grown: dict[int, Span] = {}
+        for k, span in enumerate(spans):
+            q, start = hedge_before(span, self.before, self.max_words)
+            end = span.end
+            if not q:
+                q, end = hedge_after(span, self.after)
+            # never grow over the figure before it
+            if k and start < spans[k - 1].end:
+                q, start, end = "", span.start, span.end
+            direct[k] = q
+            grown[k] = Span(doc, start, end) if q else span
+        # a hedge heading a coordinated list covers the figures in it
+        by_token = {t.i: k for k, s in enumerate(spans) for t in s}
+        pairs = []
+        for k, span in enumerate(spans):
+            claim: Claim = span._.claim
+            q = direct[k]
+            if not q:
+                q = self._inherited(span, by_token, direct)
+            if claim.bound:
+                q = claim.bound
+            new = grown[k]
+            pairs.append((new, replace(claim, qualifier=q or "exact")))
+        set_claims(doc, pairs)
+        return doc
+
+    @staticmethod
+    def _inherited(span: Span, by_token: dict[int, int], direct: dict[int, str]) -> str:
+        tok = span.root
+        # climb to the noun phrase the figure heads ("$25 billion" -> "billion")
+        while tok.dep_ in ("nummod", "quantmod", "compound") and tok.head.i != tok.i:
+            tok = tok.head
+        if tok.dep_ != "conj":
+            return ""
+        first = tok.head
+        if any(c.dep_ in ("acl", "relcl") for c in list(tok.children) + list(first.children)):
+            return ""  # "over 30,000 killed and one million expelled": two clauses, not a list
+        own = [first] + [c for c in first.children if c.dep_ in ("nummod", "quantmod", "compound", "advmod")]
+        for t in (t for o in own for t in o.subtree if t.i == o.i or t.dep_ != "conj"):
+            k = by_token.get(t.i)
+            if k is not None and direct.get(k):
+                return direct[k]
+        return ""

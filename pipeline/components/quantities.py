@@ -1,0 +1,272 @@
+"""Step 1: numbers and quantities.
+
+quantulum3 reads most figures ("1.5 million", "two thousand", "12 sq km", "$25 billion"),
+taught the domain units listed in models/units.yaml. A pre-pass built from the same
+file reads what it gets wrong: money with a currency code or compact scale ("$25bn",
+"AZN 10 million", "€4m"), decimal commas before a scale ("3,2 million") and ranges
+("between 2 and 3 million"). Units quantulum3 invents ("2020 second") are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..domain import Domain, load_domain
+from .claim import Claim, set_claims
+
+warnings.filterwarnings("ignore", message="Classifier dependencies not installed")
+from quantulum3 import load as q_load  # noqa: E402
+from quantulum3 import parser as q_parser  # noqa: E402
+
+NUM = r"\d{1,3}(?:(?:,|[ \u00a0\u2009\u202f])\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
+NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million billion dozen"
+).split()
+HAS_NUMBER = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+YEAR_LIKE = re.compile(r"^(19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A figure found in a sentence: character offsets into the doc, value and unit."""
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    bound: str = ""
+
+
+def parse_number(text: str, decimal_comma: bool = False) -> float:
+    """'1,234' -> 1234; '1 234' -> 1234; '3,2' -> 3.2 when decimal_comma."""
+    t = re.sub(r"[ \u00a0\u2009\u202f]", "", text)
+    if decimal_comma:
+        return float(t.replace(",", "."))
+    if re.fullmatch(r"\d+,\d{1,2}", t):
+        return float(t.replace(",", "."))
+    return float(t.replace(",", ""))
+
+
+def _alts(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class Patterns:
+    """Regular expressions compiled from units.yaml, once per domain."""
+
+    def __init__(self, domain: Domain):
+        self.domain = domain
+        word_scales = [s for s in domain.scales if len(s) > 2 or s in ("mn", "bn", "tn")]
+        self.scale_words = word_scales
+        before = {}
+        after = {}
+        for code, spec in domain.currencies.items():
+            for s in spec["before"]:
+                before[s] = code
+            for s in spec["after"]:
+                after[s.lower()] = code
+        self.cur_before = before
+        self.cur_after = after
+        sc = _alts(domain.scales)
+        scw = _alts(word_scales)
+        self.money_before = re.compile(
+            rf"(?<![\w$€£¥₼₴₩₹])(?P<cur>{_alts(before)})\s?(?P<num>{NUM})(?:(?P<scale>{sc})\b|\s(?P<scalew>{scw})\b)?",
+        )
+        self.money_after = re.compile(
+            rf"(?<![\w.,])(?P<num>{NUM})(?:\s?(?P<scale>{scw}))?\s(?P<cur>{_alts(after)})\b",
+            re.IGNORECASE,
+        )
+        self.compact = re.compile(rf"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
+        self.decimal_comma = re.compile(rf"(?<![\w.,])(?P<num>\d+,\d{{1,2}})\s(?P<scalew>{scw})\b", re.IGNORECASE)
+        self.range = re.compile(
+            rf"(?<![\w.,])(?:(?P<kw>between|from)\s+)?(?P<a>{NUM})(?:\s?(?P<sa>{scw}))?"
+            rf"(?:\s+(?:and|to)\s+|\s?[-–—]\s?)(?P<b>{NUM})(?:\s?(?P<sb>{scw}))?",
+            re.IGNORECASE,
+        )
+
+    def scale(self, s: str | None) -> float:
+        return self.domain.scales.get((s or "").lower(), 1.0)
+
+
+@lru_cache(maxsize=8)
+def _patterns(domain: Domain) -> Patterns:
+    return Patterns(domain)
+
+
+_taught: set[str] = set()
+
+
+def teach_quantulum(domain: Domain) -> None:
+    """Teach quantulum3 the domain units through its own custom-unit mechanism."""
+    key = domain.digest
+    if key in _taught:
+        return
+    for unit in domain.teach_units:
+        spec = dict(unit)
+        name = spec.pop("name")
+        q_load.add_custom_unit(name=name, **spec)
+    _taught.add(key)
+
+
+@lru_cache(maxsize=20000)
+def _quantulum(text: str) -> tuple[tuple[float, str, int, int, bool], ...]:
+    out = []
+    for q in q_parser.parse(text):
+        out.append((float(q.value), q.unit.name, q.span[0], q.span[1], q.uncertainty is not None))
+    return tuple(out)
+
+
+def _unit_of_following(text: str, domain: Domain) -> tuple[str, float]:
+    """The unit written right after a number: quantulum3 reads '7 million hectares'."""
+    for value, name, start, _end, _unc in _quantulum(text):
+        if start == 0 and name in domain.quantulum_units:
+            canonical, factor = domain.quantulum_units[name]
+            return canonical, factor
+        break
+    return "count", 1.0
+
+
+def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
+    """Every figure in one sentence of text; offsets are shifted by `offset`."""
+    pat = _patterns(domain)
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    def add(s: int, e: int, value: float, unit: str, bound: str = "") -> None:
+        found.append(Found(s + offset, e + offset, value, unit, bound))
+        taken.append((s, e))
+
+    for m in pat.money_before.finditer(text):
+        value = parse_number(m["num"]) * pat.scale(m["scale"] or m["scalew"])
+        add(m.start(), m.end(), value, pat.cur_before[m["cur"]])
+    for m in pat.money_after.finditer(text):
+        if free(m.start(), m.end()):
+            value = parse_number(m["num"]) * pat.scale(m["scale"])
+            add(m.start(), m.end(), value, pat.cur_after[m["cur"].lower()])
+    for m in pat.range.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        a, b = m["a"], m["b"]
+        sa, sb = m["sa"], m["sb"]
+        is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
+        if is_years or not (m["kw"] or sb):
+            continue  # "2020-2023", "May 24-26": not a range of figures
+        scale_b = pat.scale(sb)
+        scale_a = pat.scale(sa) if sa else scale_b
+        unit, factor = _unit_of_following(text[m.start("b") :], domain)
+        end_b = m.end()
+        if unit != "count":
+            # extend the second figure over its unit
+            for _v, _n, s, e, _u in _quantulum(text[m.start("b") :])[:1]:
+                end_b = max(end_b, m.start("b") + e)
+        a_end = m.end("sa") if sa else m.end("a")
+        add(m.start("a"), a_end, parse_number(a) * scale_a * factor, unit, "lower_bound")
+        add(m.start("b"), end_b, parse_number(b) * scale_b * factor, unit, "upper_bound")
+    for m in pat.decimal_comma.finditer(text):
+        if free(m.start(), m.end()):
+            unit, factor = _unit_of_following(text[m.start() :].replace(m["num"], "1", 1), domain)
+            add(m.start(), m.end(), parse_number(m["num"], decimal_comma=True) * pat.scale(m["scalew"]) * factor, unit)
+    for m in pat.compact.finditer(text):
+        if free(m.start(), m.end()) and ("." in m["num"] or m["scale"] != "m"):
+            add(m.start(), m.end(), parse_number(m["num"]) * pat.scale(m["scale"]), "count")
+
+    for value, name, s, e, uncertain in _quantulum(text):
+        if uncertain or not free(s, e):
+            continue
+        surface = text[s:e]
+        if name in domain.quantulum_units:
+            canonical, factor = domain.quantulum_units[name]
+            if domain.unit_kinds.get(canonical) == "money":
+                # quantulum3 reads some currencies; the pre-pass owns money, so re-read
+                continue
+            add(s, e, value * factor, canonical)
+        else:
+            # an invented or unsupported unit: keep the bare number if one leads the surface
+            lead = re.match(NUM, surface)
+            if lead and lead.group(0).strip():
+                add(s, s + lead.end(), parse_number(lead.group(0)), "count")
+    return found
+
+
+def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
+    """Figures that are never claims of any kind: dates, ordinals, labels, vague amounts."""
+    doc = span.doc
+    for ent in span.sent.ents:
+        overlaps = ent.start_char < found.end and found.start < ent.end_char
+        if not overlaps:
+            continue
+        if ent.label_ in ("DATE", "TIME") and kind in ("count", "length", "area", "percent") and ent.label_ != "PERCENT":
+            if kind == "count":
+                return True
+        if ent.label_ == "ORDINAL":
+            return True
+    first = span[0]
+    if re.fullmatch(r"\d+(st|nd|rd|th)", first.text.lower()):
+        return True
+    prev = doc[span.start - 1] if span.start > 0 else None
+    if prev is not None and prev.sent == span.sent:
+        if prev.lower_ in domain.label_words or prev.lower_.rstrip(".") in domain.label_words:
+            return True
+        if prev.text in ("#", "№"):
+            return True
+    text = span.text.lower()
+    if any(re.search(rf"\b{re.escape(v)}\b", text) for v in domain.vague) and not re.search(r"\d", text):
+        return True
+    if kind == "count" and YEAR_LIKE.match(span.text.strip()):
+        nxt = doc[span.end] if span.end < len(doc) else None
+        if nxt is None or nxt.pos_ not in ("NOUN", "ADJ", "PROPN") or nxt.sent != span.sent:
+            return True
+    return False
+
+
+@Language.factory(
+    "claim_quantities",
+    default_config={"models_dir": None, "max_surface_chars": 60},
+)
+def make_quantities(nlp: Language, name: str, models_dir: str | None, max_surface_chars: int):
+    return QuantityFinder(load_domain(models_dir), max_surface_chars)
+
+
+class QuantityFinder:
+    def __init__(self, domain: Domain, max_surface_chars: int):
+        self.domain = domain
+        self.max_surface_chars = max_surface_chars
+        teach_quantulum(domain)
+
+    def __call__(self, doc: Doc) -> Doc:
+        pairs = []
+        for sent in doc.sents:
+            if not HAS_NUMBER.search(sent.text):
+                continue
+            for f in find_in_text(sent.text, sent.start_char, self.domain):
+                if f.end - f.start > self.max_surface_chars:
+                    continue
+                span = doc.char_span(f.start, f.end, alignment_mode="expand")
+                if span is None or len(span) == 0:
+                    continue
+                kind = self.domain.unit_kinds.get(f.unit, "count")
+                if _is_noise(span, f, self.domain, kind):
+                    continue
+                claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound)
+                pairs.append((span, claim))
+        # one claim per span: when two figures expand to the same tokens keep the first
+        seen: set[tuple[int, int]] = set()
+        unique = []
+        for span, claim in pairs:
+            key = (span.start_char, span.end_char)
+            if key not in seen:
+                seen.add(key)
+                unique.append((span, claim))
+        set_claims(doc, unique)
+        return doc

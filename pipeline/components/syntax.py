@@ -1,0 +1,190 @@
+"""Reading the dependency parse around a figure.
+
+Shared by the metric, qualifier, date and location steps: which noun a number counts,
+which verb governs it, and the bags of lemmas that describe both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+NOUN_LIKE = {"NOUN", "PROPN", "PRON", "NUM", "X", "SYM", "ADJ"}
+MODIFIER_DEPS = {"amod", "compound", "nmod", "poss", "nummod", "quantmod", "advmod", "npadvmod", "det"}
+ARG_DEPS = {"dobj", "attr", "acomp", "oprd", "xcomp", "agent", "prt", "neg", "dative", "nsubj", "nsubjpass", "ccomp", "advcl", "npadvmod", "advmod", "aux", "auxpass", "acl"}
+TRANSPARENT_VERBS = {"include", "including", "comprise", "total", "number"}
+
+
+def words(tok: Token) -> set[str]:
+    """The forms a term may match: lemma and lower-case text ("children" and "child")."""
+    out = {tok.lemma_.lower(), tok.lower_}
+    if "-" in tok.lower_:
+        out.update(p for p in tok.lower_.split("-") if p)
+    return out
+
+
+@dataclass
+class Context:
+    """What the parse says about one figure."""
+
+    number: Token  # the syntactic head of the figure's span
+    noun: Token  # what the figure counts (the number itself when nothing else)
+    path: list[Token]  # from the noun up to and including the governing verb
+    verb: Token | None
+    head: frozenset[str]  # the counted noun and its coordinated nouns
+    near: frozenset[str]  # the counted noun phrase
+    clause: frozenset[str]  # the path, the verb and its arguments
+    sentence: frozenset[str]
+
+
+def _blocked_subtree(tok: Token, blocked: set[int]) -> bool:
+    return any(t.i in blocked for t in tok.subtree)
+
+
+def phrase(tok: Token, blocked: set[int], depth: int = 3) -> set[str]:
+    """A noun with its modifiers and its prepositional phrases, to a depth."""
+    out = set(words(tok))
+    if depth <= 0:
+        return out
+    for child in tok.children:
+        if child.i in blocked or _blocked_subtree(child, blocked):
+            continue
+        if child.dep_ in MODIFIER_DEPS or child.dep_ in ("appos", "conj"):
+            out |= phrase(child, blocked, depth - 1)
+        elif child.dep_ == "prep":
+            out |= words(child)
+            for pobj in child.children:
+                if pobj.dep_ in ("pobj", "pcomp") and not _blocked_subtree(pobj, blocked):
+                    out |= phrase(pobj, blocked, depth - 1)
+        elif child.dep_ in ("acl", "relcl"):
+            out |= verb_args(child, blocked, depth - 1)
+    return out
+
+
+def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None = None) -> set[str]:
+    """A verb with its particles, objects, complements and prepositional phrases."""
+    out = set(words(verb))
+    for child in verb.children:
+        if (skip is not None and child.i == skip.i) or child.i in blocked:
+            continue
+        if child.dep_ in ARG_DEPS or child.dep_ == "prep":
+            if _blocked_subtree(child, blocked):
+                # a sibling figure: its own words, not its whole phrase
+                if child.dep_ in ("nsubj", "nsubjpass"):
+                    continue
+                out |= words(child)
+                continue
+            if child.dep_ == "prep":
+                out |= words(child)
+                for pobj in child.children:
+                    if pobj.dep_ in ("pobj", "pcomp"):
+                        out |= phrase(pobj, blocked, depth + 1)
+            elif child.pos_ in ("VERB", "AUX"):
+                out |= verb_args(child, blocked, depth - 1) if depth > 0 else set(words(child))
+            else:
+                out |= phrase(child, blocked, depth)
+        elif child.dep_ == "conj" and child.pos_ in ("VERB", "AUX"):
+            # "identified and defused": a verb conjunct that shares the subject
+            if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in child.children):
+                out |= verb_args(child, blocked, depth - 1) if depth > 0 else set(words(child))
+    return out
+
+
+def counted_noun(span: Span) -> tuple[Token, Token]:
+    """(number token, counted noun) of a figure span."""
+    number = span.root
+    tok = number
+    # "1.5 million mines", "302 citizens": the number modifies the noun
+    while tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod", "amod", "advmod") and tok.head.i != tok.i:
+        if tok.head.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "PRON"):
+            tok = tok.head
+        else:
+            break
+    # "361 of our citizens", "a total of 88,260 mines": the noun after "of"
+    if tok.pos_ == "NUM" or tok.lemma_.lower() in ("total", "number", "some", "all"):
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ == "of":
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj" and pobj.pos_ in ("NOUN", "PROPN", "PRON"):
+                        return number, pobj
+    # "a total of 88,260 mines": the number's noun hangs under "total of"
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in ("total", "number", "tally", "sum"):
+        return number, tok
+    return number, tok
+
+
+def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
+    """From the counted noun up to the verb that governs it."""
+    path = [noun]
+    tok = noun
+    # coordinated figures share their first conjunct's governor, not its words
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    steps = 0
+    if tok.pos_ in ("VERB", "AUX") and tok.i == noun.i:
+        return path, tok
+    while tok.head.i != tok.i and steps < max_climb:
+        tok = tok.head
+        steps += 1
+        path.append(tok)
+        if tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() not in TRANSPARENT_VERBS and tok.dep_ != "amod":
+            return path, tok
+        while tok.dep_ == "conj" and tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:
+            tok = tok.head
+    return path, None
+
+
+def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
+    """Everything the metric step needs to know about one figure."""
+    number, noun = counted_noun(span)
+    own = {t.i for t in span}
+    others = blocked - own
+    path, verb = climb(noun, max_climb)
+    head = set(words(noun))
+    for c in noun.children:
+        if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") and not _blocked_subtree(c, others):
+            head |= words(c)
+    near = phrase(noun, others, depth=3) | head
+    for t in span:
+        near |= words(t)
+    if noun.pos_ == "NUM" or noun is number:
+        for c in number.children:
+            if c.dep_ == "prep" and not _blocked_subtree(c, others):
+                near |= phrase(c, others, depth=2)
+    clause: set[str] = set()
+    for t in path[1:]:
+        clause |= words(t)
+        if t.pos_ in ("NOUN", "PROPN"):
+            clause |= phrase(t, others | {p.i for p in path}, depth=2)
+        elif t.lemma_.lower() in TRANSPARENT_VERBS:
+            # "the victims included 70 children": what the list is part of
+            for c in t.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and not _blocked_subtree(c, others):
+                    clause |= phrase(c, others, depth=2)
+    if verb is not None:
+        clause |= verb_args(verb, others | own | {noun.i}, depth=2, skip=path[-2] if len(path) > 1 else None)
+        # a verb in a conjunct that shares its subject with the first ("were identified and defused")
+        if verb.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children):
+            clause |= words(verb.head)
+    sentence = set()
+    for t in span.sent:
+        sentence |= words(t)
+    return Context(
+        number=number,
+        noun=noun,
+        path=path,
+        verb=verb,
+        head=frozenset(head),
+        near=frozenset(near),
+        clause=frozenset(clause),
+        sentence=frozenset(sentence),
+    )
+
+
+def ancestors_to_root(tok: Token) -> list[Token]:
+    out = []
+    while tok.head.i != tok.i:
+        tok = tok.head
+        out.append(tok)
+    return out

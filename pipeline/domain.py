@@ -1,0 +1,222 @@
+"""The domain model in `models/`, loaded into typed objects.
+
+Everything an analyst may want to change (metrics, trigger words, units, cues, known
+events, the spaCy model name) lives in those files; this module is the only code that
+reads them, so the rest of the pipeline sees plain Python objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from thinc.api import Config
+
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODEL_FILES = ("taxonomy.yaml", "units.yaml", "cues.yaml", "events.yaml", "pipeline.cfg")
+
+
+class DomainError(ValueError):
+    """A file in models/ is missing or malformed."""
+
+
+Term = frozenset  # the words of a term; a bag matches when it holds all of them
+
+
+def make_term(text: str) -> Term:
+    """Split a term into the words a lemma bag must hold ("anti-personnel" -> anti, personnel)."""
+    words = [w for w in re.split(r"[\s\-]+", str(text).lower()) if w]
+    return frozenset(words)
+
+
+def bag_matches(bag: frozenset[str] | set[str], terms: tuple[Term, ...]) -> bool:
+    """True when one of the terms has all its words in the bag."""
+    return any(term and term <= bag for term in terms)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    id: str
+    unit: str
+    kind: str
+    near: tuple[Term, ...] = ()
+    action: tuple[Term, ...] = ()
+    context: tuple[Term, ...] = ()
+    not_near: tuple[Term, ...] = ()
+    not_action: tuple[Term, ...] = ()
+    future_ok: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    end: str
+    phrases: tuple[str, ...]
+    places: tuple[str, ...]
+    year: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    """The whole domain model: one object, built once per process per models/ folder."""
+
+    path: Path
+    digest: str
+    metrics: tuple[MetricSpec, ...]
+    unit_kinds: dict[str, str]
+    quantulum_units: dict[str, tuple[str, float]]
+    teach_units: tuple[dict[str, Any], ...]
+    currencies: dict[str, dict[str, tuple[str, ...]]]
+    scales: dict[str, float]
+    qualifiers: dict[str, tuple[str, ...]]
+    qualifiers_after: dict[str, tuple[str, ...]]
+    vague: tuple[str, ...]
+    date_cues: dict[str, tuple[str, ...]]
+    date_periods: dict[str, int]
+    not_claims: dict[str, tuple[Term, ...]]
+    label_words: frozenset[str]
+    generic_events: tuple[str, ...]
+    events: tuple[Event, ...]
+    config: Config = field(compare=False)
+
+    def metric(self, metric_id: str) -> MetricSpec | None:
+        return next((m for m in self.metrics if m.id == metric_id), None)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DomainError(f"{path}: missing") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise DomainError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise DomainError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _terms(values: Any, groups: dict[str, list[str]], where: str) -> tuple[Term, ...]:
+    out: list[Term] = []
+    for v in values or []:
+        v = str(v)
+        if v.startswith("@"):
+            if v[1:] not in groups:
+                raise DomainError(f"{where}: unknown group {v}")
+            out.extend(make_term(x) for x in groups[v[1:]])
+        else:
+            out.append(make_term(v))
+    return tuple(t for t in out if t)
+
+
+def models_digest(path: Path) -> str:
+    """Hash of every file in models/, so caches can tell when the domain changed."""
+    h = hashlib.sha256()
+    for name in sorted(p.name for p in path.iterdir() if p.is_file()):
+        h.update(name.encode())
+        h.update((path / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
+def load_domain(path: str | Path | None = None) -> Domain:
+    """Load models/ (or another folder of the same shape); cached per process."""
+    root = Path(path) if path else DEFAULT_MODELS_DIR
+    if not root.is_dir():
+        raise DomainError(f"{root}: models folder not found")
+    tax = _read_yaml(root / "taxonomy.yaml")
+    units = _read_yaml(root / "units.yaml")
+    cues = _read_yaml(root / "cues.yaml")
+    events = _read_yaml(root / "events.yaml")
+    cfg_path = root / "pipeline.cfg"
+    try:
+        config = Config().from_disk(cfg_path)
+    except FileNotFoundError:
+        raise DomainError(f"{cfg_path}: missing") from None
+    except Exception as exc:  # thinc raises several kinds for a broken config
+        raise DomainError(f"{cfg_path}: not a valid spaCy config ({exc})") from None
+
+    unit_kinds = {str(k): str(v) for k, v in (units.get("canonical") or {}).items()}
+    groups = {str(k): [str(x) for x in v] for k, v in (tax.get("groups") or {}).items()}
+    metrics = []
+    seen = set()
+    for i, m in enumerate(tax.get("metrics") or []):
+        where = f"{root / 'taxonomy.yaml'}: metric #{i + 1}"
+        if not isinstance(m, dict) or "id" not in m or "unit" not in m:
+            raise DomainError(f"{where}: needs an id and a unit")
+        mid, unit = str(m["id"]), str(m["unit"])
+        if mid in seen:
+            raise DomainError(f"{where}: duplicate id {mid}")
+        if unit not in unit_kinds:
+            raise DomainError(f"{where} ({mid}): unit {unit!r} is not in units.yaml canonical")
+        seen.add(mid)
+        metrics.append(
+            MetricSpec(
+                id=mid,
+                unit=unit,
+                kind=unit_kinds[unit],
+                near=_terms(m.get("near"), groups, where),
+                action=_terms(m.get("action"), groups, where),
+                context=_terms(m.get("context"), groups, where),
+                not_near=_terms(m.get("not_near"), groups, where),
+                not_action=_terms(m.get("not_action"), groups, where),
+                future_ok=bool(m.get("future_ok", False)),
+            )
+        )
+
+    qmap = {}
+    for name, spec in (units.get("quantulum") or {}).items():
+        canonical, factor = spec
+        if canonical not in unit_kinds:
+            raise DomainError(f"{root / 'units.yaml'}: quantulum unit {name!r} maps to unknown {canonical!r}")
+        qmap[str(name)] = (str(canonical), float(factor))
+    currencies = {
+        str(code): {side: tuple(str(x) for x in (spec or {}).get(side, [])) for side in ("before", "after")}
+        for code, spec in (units.get("currencies") or {}).items()
+    }
+    for code in currencies:
+        if code not in unit_kinds:
+            raise DomainError(f"{root / 'units.yaml'}: currency {code!r} is not in canonical")
+
+    def tuples(d: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
+        return {str(k): tuple(str(x) for x in (v or [])) for k, v in (d or {}).items()}
+
+    not_claims_raw = cues.get("not_claims") or {}
+    not_claims = {k: tuple(make_term(x) for x in v) for k, v in not_claims_raw.items() if k != "label_words"}
+    evs = []
+    for e in events.get("events") or []:
+        evs.append(
+            Event(
+                name=str(e["name"]),
+                end=str(e["end"]),
+                phrases=tuple(str(p).lower() for p in e.get("phrases", [])),
+                places=tuple(str(p).lower() for p in e.get("places", [])),
+                year=int(e["year"]) if e.get("year") else None,
+            )
+        )
+    return Domain(
+        path=root,
+        digest=models_digest(root),
+        metrics=tuple(metrics),
+        unit_kinds=unit_kinds,
+        quantulum_units=qmap,
+        teach_units=tuple(units.get("teach") or ()),
+        currencies=currencies,
+        scales={str(k).lower(): float(v) for k, v in (units.get("scales") or {}).items()},
+        qualifiers=tuples(cues.get("qualifiers")),
+        qualifiers_after=tuples(cues.get("qualifiers_after")),
+        vague=tuple(str(x).lower() for x in cues.get("vague") or ()),
+        date_cues=tuples(cues.get("dates")),
+        date_periods={str(k).lower(): int(v) for k, v in (cues.get("date_periods") or {}).items()},
+        not_claims=not_claims,
+        label_words=frozenset(str(x).lower() for x in not_claims_raw.get("label_words") or ()),
+        generic_events=tuple(str(x).lower() for x in events.get("generic") or ()),
+        events=tuple(evs),
+        config=config,
+    )

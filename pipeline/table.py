@@ -1,0 +1,108 @@
+"""The claims table: the contract's columns, their order, sorting, ids, the CSV file.
+
+The only code that knows the CSV columns (../shared/docs/claims-contract.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from .corpus import write_atomic
+
+COLUMNS = [
+    "claim_id",
+    "article_id",
+    "metric",
+    "value",
+    "unit",
+    "qualifier",
+    "date",
+    "date_basis",
+    "period_start",
+    "surface",
+    "sentence",
+    "start",
+    "end",
+    "published",
+    "location",
+]
+INT_COLUMNS = ("start", "end")
+
+
+def format_value(value: float) -> str:
+    """A plain decimal: 1500000, 0.5, 25000000000 (never 1.5e6 or 1500000.0)."""
+    v = float(value)
+    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
+        return str(int(round(v)))
+    return f"{v:.6f}".rstrip("0").rstrip(".")
+
+
+def claim_id(row: Mapping[str, object]) -> str:
+    """Stable for the same text: a hash of where the figure is and what it was read as."""
+    key = "|".join(str(row[k]) for k in ("article_id", "start", "end", "metric", "value", "unit"))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def dedupe(rows: Iterable[dict]) -> list[dict]:
+    """One row per (article, metric, value, unit, date): the first mention stays."""
+    seen: set[tuple] = set()
+    out = []
+    for row in sorted(rows, key=lambda r: (r["article_id"], r["start"], r["end"])):
+        key = (row["article_id"], row["metric"], format_value(row["value"]), row["unit"], row["date"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(row)
+    return out
+
+
+def claims_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """The contract table: columns in order, rows sorted by article and offset, ids set."""
+    records = []
+    for r in rows:
+        rec = {c: r.get(c, "") for c in COLUMNS}
+        rec["value"] = format_value(rec["value"])
+        rec["claim_id"] = claim_id(rec)
+        records.append(rec)
+    df = pd.DataFrame.from_records(records, columns=COLUMNS)
+    if df.empty:
+        return df.astype({c: "int64" for c in INT_COLUMNS})
+    df = df.sort_values(["article_id", "start", "end", "metric"], kind="mergesort").reset_index(drop=True)
+    for c in INT_COLUMNS:
+        df[c] = df[c].astype("int64")
+    # ids are unique in the table: a clash (same figure read twice) gets a suffix
+    counts: dict[str, int] = {}
+    ids = []
+    for cid in df["claim_id"]:
+        n = counts.get(cid, 0)
+        counts[cid] = n + 1
+        ids.append(cid if n == 0 else f"{cid}-{n}")
+    df["claim_id"] = ids
+    return df
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    out = df.copy()
+    out["value"] = [format_value(v) for v in out["value"]]
+    out.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def write_claims(df: pd.DataFrame, path: str | Path) -> None:
+    """Write the table atomically: a half-written file never replaces a good one."""
+    write_atomic(path, to_csv_text(df))
+
+
+def read_claims(path: str | Path) -> pd.DataFrame:
+    """Read a claims CSV back with every column as text except the offsets."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for c in INT_COLUMNS:
+        if c in df.columns:
+            df[c] = df[c].astype("int64")
+    return df
