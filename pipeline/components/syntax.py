@@ -13,14 +13,31 @@ from spacy.tokens import Span, Token
 NOUN_LIKE = {"NOUN", "PROPN", "PRON", "NUM", "X", "SYM", "ADJ"}
 MODIFIER_DEPS = {"amod", "compound", "nmod", "poss", "nummod", "quantmod", "advmod", "npadvmod", "det"}
 ARG_DEPS = {"dobj", "attr", "acomp", "oprd", "xcomp", "agent", "prt", "neg", "dative", "nsubj", "nsubjpass", "ccomp", "advcl", "npadvmod", "advmod", "aux", "auxpass", "acl"}
+NOUN_PREPS = {"of"}
 TRANSPARENT_VERBS = {"include", "including", "comprise", "total", "number"}
 
 
 def words(tok: Token) -> set[str]:
-    """The forms a term may match: lemma and lower-case text ("children" and "child")."""
-    out = {tok.lemma_.lower(), tok.lower_}
-    if "-" in tok.lower_:
-        out.update(p for p in tok.lower_.split("-") if p)
+    """The forms a term may match: lemma, lower-case text and its plain inflections.
+
+    The lemmatizer is not always right ("installed" -> "instal"), so the text's simple
+    stems count too: "installed" -> install, "mines" -> mine, "casualties" -> casualty.
+    """
+    text = tok.lower_
+    out = {tok.lemma_.lower(), text}
+    if "-" in text:
+        out.update(p for p in text.split("-") if p)
+    if len(text) > 4:
+        if text.endswith("ies"):
+            out.add(text[:-3] + "y")
+        if text.endswith("es"):
+            out.add(text[:-2])
+        if text.endswith("s") and not text.endswith("ss"):
+            out.add(text[:-1])
+        if text.endswith("ed"):
+            out.update((text[:-2], text[:-1]))
+        if text.endswith("ing"):
+            out.update((text[:-3], text[:-3] + "e"))
     return out
 
 
@@ -52,7 +69,9 @@ def phrase(tok: Token, blocked: set[int], depth: int = 3) -> set[str]:
             continue
         if child.dep_ in MODIFIER_DEPS or child.dep_ in ("appos", "conj"):
             out |= phrase(child, blocked, depth - 1)
-        elif child.dep_ == "prep":
+        elif child.dep_ == "prep" and child.lower_ in NOUN_PREPS:
+            # "units of unexploded ordnance": what is counted; "mines around the village"
+            # says where, not what, so other prepositions stay out
             out |= words(child)
             for pobj in child.children:
                 if pobj.dep_ in ("pobj", "pcomp") and not _blocked_subtree(pobj, blocked):
