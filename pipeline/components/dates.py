@@ -117,10 +117,12 @@ def _cue_of(ent: Span) -> tuple[list[Token], Token]:
         preps.append(prep)
         t = prep.head
         # two-word prepositions: "as of", "up to", "because of"
-        while t.dep_ == "prep" and t.pos_ in ("ADP", "SCONJ", "ADV") and t.head.i != t.i:
+        while t.dep_ == "prep" and t.pos_ in ("ADP", "SCONJ", "ADV") and t.i == preps[-1].i - 1 and t.head.i != t.i:
             preps.append(t)
             t = t.head
-        if t.dep_ not in ("pobj", "pcomp") or t.pos_ not in ("NOUN", "PROPN", "NUM"):
+        # a date inside a noun phrase ("the end of the war in 2020") belongs to the phrase;
+        # under a number ("up from 12 in 2020") it dates that number
+        if t.dep_ not in ("pobj", "pcomp") or t.pos_ not in ("NOUN", "PROPN"):
             break
     if not preps:
         return preps, ent.root.head
@@ -254,11 +256,15 @@ class DateFinder:
             reach = self.reach(span)
             places = {p.lower() for p in (claim.location, doc._.place) if p}
             date, start = "", ""
-            best = None
+            best, best_d = None, 0
             for ph in phrases:
-                if ph.role in ("as_of", "range") and ph.attach.i in reach:
-                    if best is None or reach[ph.attach.i] < reach[best.attach.i]:
-                        best = ph
+                if ph.role not in ("as_of", "range"):
+                    continue
+                d = reach.get(ph.attach.i)
+                if d is None and self.same_clause(ph.attach, reach):
+                    d = 50  # "cleared 40 ha and 1,500 m² of roads last month": the clause's date
+                if d is not None and (best is None or d < best_d):
+                    best, best_d = ph, d
             if best is not None:
                 if best.role == "range":
                     m = YEAR_RANGE.search(best.text)
@@ -281,6 +287,20 @@ class DateFinder:
             pairs.append((span, replace(claim, date=date or published, date_basis=basis, period_start=start)))
         set_claims(doc, pairs)
         return doc
+
+    @staticmethod
+    def same_clause(tok: Token, reach: dict[int, int]) -> bool:
+        """A date on a noun or number whose governing verb is on this figure's path."""
+        t = tok
+        for _ in range(8):
+            if t.pos_ in ("VERB", "AUX"):
+                return False  # it has a verb of its own ("manufactured in 2021")
+            if t.head.i == t.i:
+                return False
+            t = t.head
+            if t.pos_ in ("VERB", "AUX"):
+                return t.i in reach
+        return False
 
     @staticmethod
     def reach(span: Span) -> dict[int, int]:

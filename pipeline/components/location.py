@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from .claim import claim_spans, set_claims
+from .syntax import number_token
 
 
 def place_name(ent: Span) -> str:
@@ -72,7 +73,7 @@ class LocationFinder:
             places = [e for e in span.sent.ents if e.label_ in self.labels and place_name(e)]
             where = doc._.place
             if places:
-                best = min(places, key=lambda e: (tree_distance(span.root, e.root), abs(e.start - span.start)))
+                best = min(places, key=lambda e: (tree_distance(number_token(span), e.root), abs(e.start - span.start)))
                 where = place_name(best)
             pairs.append((span, replace(span._.claim, location=where)))
         set_claims(doc, pairs)

@@ -107,6 +107,12 @@ class MetricAssigner:
             if metric == "other" and not self.keep_other:
                 continue
             pairs.append((span, replace(claim, metric=metric, reason=reason)))
+        # the two ends of a range count the same thing, whichever end the parse explains
+        for k in range(len(pairs) - 1):
+            (s1, c1), (s2, c2) = pairs[k], pairs[k + 1]
+            if c1.bound == "lower_bound" and c2.bound == "upper_bound" and (c1.metric == "other") != (c2.metric == "other"):
+                metric = c1.metric if c1.metric != "other" else c2.metric
+                pairs[k], pairs[k + 1] = (s1, replace(c1, metric=metric)), (s2, replace(c2, metric=metric))
         set_claims(doc, pairs)
         return doc
 

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span
 
 from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
+from .syntax import number_token
 
 
 def _phrases(table: dict[str, tuple[str, ...]]) -> list[tuple[list[str], str]]:
@@ -96,7 +97,7 @@ class QualifierFinder:
 
     @staticmethod
     def _inherited(span: Span, by_token: dict[int, int], direct: dict[int, str]) -> str:
-        tok = span.root
+        tok = number_token(span)
         # climb to the noun phrase the figure heads ("$25 billion" -> "billion")
         while tok.dep_ in ("nummod", "quantmod", "compound") and tok.head.i != tok.i:
             tok = tok.head

@@ -86,10 +86,18 @@ class Patterns:
         )
         self.compact = re.compile(rf"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         self.decimal_comma = re.compile(rf"(?<![\w.,])(?P<num>\d+,\d{{1,2}})\s(?P<scalew>{scw})\b", re.IGNORECASE)
+        cb = _alts(before)
         self.range = re.compile(
-            rf"(?<![\w.,])(?:(?P<kw>between|from)\s+)?(?P<a>{NUM})(?:\s?(?P<sa>{scw}))?"
-            rf"(?:\s+(?:and|to)\s+|\s?[-–—]\s?)(?P<b>{NUM})(?:\s?(?P<sb>{scw}))?",
+            rf"(?<![\w.,])(?:(?P<kw>between|from)\s+)?(?P<cura>{cb})?\s?(?P<a>{NUM})(?:\s?(?P<sa>{scw}))?"
+            rf"(?:\s+(?:and|to)\s+|\s?[-–—]\s?)(?P<curb>{cb})?\s?(?P<b>{NUM})(?:\s?(?P<sb>{scw}))?"
+            rf"(?:\s(?P<cur>{_alts(after)})\b)?",
             re.IGNORECASE,
+        )
+        self.month = re.compile(
+            r"^\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE
+        )
+        self.month_before = re.compile(
+            r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE
         )
 
     def scale(self, s: str | None) -> float:
@@ -147,6 +155,33 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
         found.append(Found(s + offset, e + offset, value, unit, bound))
         taken.append((s, e))
 
+    for m in pat.range.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        a, b = m["a"], m["b"]
+        sa, sb = m["sa"], m["sb"]
+        is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
+        if is_years or not (m["kw"] or sb or m["cura"] or m["curb"]):
+            continue  # "2020-2023", "May 24-26": not a range of figures
+        scale_b = pat.scale(sb)
+        scale_a = pat.scale(sa) if sa else scale_b
+        cur = m["cura"] or m["curb"]
+        end_b = m.end()
+        if cur:
+            unit, factor = pat.cur_before[cur], 1.0
+        elif m["cur"]:
+            unit, factor = pat.cur_after[m["cur"].lower()], 1.0
+        else:
+            unit, factor = _unit_of_following(text[m.start("b") :], domain)
+            if unit != "count":
+                # extend the second figure over its unit
+                for _v, _n, s, e, _u in _quantulum(text[m.start("b") :])[:1]:
+                    end_b = max(end_b, m.start("b") + e)
+        a_start = m.start("cura") if m["cura"] else m.start("a")
+        a_end = m.end("sa") if sa else m.end("a")
+        b_start = m.start("curb") if m["curb"] else m.start("b")
+        add(a_start, a_end, parse_number(a) * scale_a * factor, unit, "lower_bound")
+        add(b_start, end_b, parse_number(b) * scale_b * factor, unit, "upper_bound")
     for m in pat.money_before.finditer(text):
         value = parse_number(m["num"]) * pat.scale(m["scale"] or m["scalew"])
         add(m.start(), m.end(), value, pat.cur_before[m["cur"]])
@@ -154,25 +189,6 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
         if free(m.start(), m.end()):
             value = parse_number(m["num"]) * pat.scale(m["scale"])
             add(m.start(), m.end(), value, pat.cur_after[m["cur"].lower()])
-    for m in pat.range.finditer(text):
-        if not free(m.start(), m.end()):
-            continue
-        a, b = m["a"], m["b"]
-        sa, sb = m["sa"], m["sb"]
-        is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
-        if is_years or not (m["kw"] or sb):
-            continue  # "2020-2023", "May 24-26": not a range of figures
-        scale_b = pat.scale(sb)
-        scale_a = pat.scale(sa) if sa else scale_b
-        unit, factor = _unit_of_following(text[m.start("b") :], domain)
-        end_b = m.end()
-        if unit != "count":
-            # extend the second figure over its unit
-            for _v, _n, s, e, _u in _quantulum(text[m.start("b") :])[:1]:
-                end_b = max(end_b, m.start("b") + e)
-        a_end = m.end("sa") if sa else m.end("a")
-        add(m.start("a"), a_end, parse_number(a) * scale_a * factor, unit, "lower_bound")
-        add(m.start("b"), end_b, parse_number(b) * scale_b * factor, unit, "upper_bound")
     for m in pat.decimal_comma.finditer(text):
         if free(m.start(), m.end()):
             unit, factor = _unit_of_following(text[m.start() :].replace(m["num"], "1", 1), domain)
@@ -214,6 +230,14 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     first = span[0]
     if re.fullmatch(r"\d+(st|nd|rd|th)", first.text.lower()):
         return True
+    # "3 May", "May 3": a day of a month, tagged as a date or not
+    if kind == "count":
+        pat = _patterns(domain)
+        sent = span.sent
+        after = doc.text[found.end : min(found.end + 12, sent.end_char)]
+        before = doc.text[max(sent.start_char, found.start - 12) : found.start]
+        if found.value < 32 and (pat.month.match(after) or pat.month_before.search(before)):
+            return True
     prev = doc[span.start - 1] if span.start > 0 else None
     if prev is not None and prev.sent == span.sent:
         if prev.lower_ in domain.label_words or prev.lower_.rstrip(".") in domain.label_words:

@@ -110,10 +110,29 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
     return out
 
 
+SKIP_POS = {"DET", "ADV", "ADP", "SYM", "PUNCT", "CCONJ", "PART"}
+
+
+def number_token(span: Span) -> Token:
+    """The token that carries a figure: "A dozen" -> dozen, "about 3,400" -> 3,400."""
+    inside = {t.i for t in span}
+    tops = [t for t in span if t.head.i not in inside or t.head.i == t.i]
+    for t in reversed(tops):
+        if t.pos_ not in SKIP_POS:
+            return t
+    for t in reversed(list(span)):
+        if t.like_num:
+            return t
+    return span.root
+
+
 def counted_noun(span: Span) -> tuple[Token, Token]:
     """(number token, counted noun) of a figure span."""
-    number = span.root
+    number = number_token(span)
     tok = number
+    # "between 2 and 3 million mines": the second number is a conjunct of the first
+    while tok.dep_ == "conj" and tok.head.pos_ == "NUM" and tok.head.i != tok.i:
+        tok = tok.head
     # "1.5 million mines", "302 citizens": the number modifies the noun
     while tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod", "amod", "advmod") and tok.head.i != tok.i:
         if tok.head.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "PRON"):
@@ -141,7 +160,8 @@ def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
     steps = 0
-    if tok.pos_ in ("VERB", "AUX") and tok.i == noun.i:
+    # a verb in a noun's place is a mis-tagged noun ("1.5m landmines"): climb on
+    if tok.pos_ in ("VERB", "AUX") and tok.i == noun.i and noun.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
         return path, tok
     while tok.head.i != tok.i and steps < max_climb:
         tok = tok.head
@@ -167,10 +187,17 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
     near = phrase(noun, others, depth=3) | head
     for t in span:
         near |= words(t)
-    if noun.pos_ == "NUM" or noun is number:
+    if noun.pos_ == "NUM" or noun.i == number.i:
         for c in number.children:
             if c.dep_ == "prep" and not _blocked_subtree(c, others):
                 near |= phrase(c, others, depth=2)
+    if noun.pos_ not in ("NOUN", "PROPN", "PRON", "NUM"):
+        # a parse that went wrong ("1.5m landmines" read as a verb): the words written
+        # right after the figure stand in for its noun
+        doc = span.doc
+        for t in doc[span.end : min(span.end + 2, span.sent.end)]:
+            if t.is_alpha and t.i not in others:
+                near |= words(t)
     clause: set[str] = set()
     for t in path[1:]:
         clause |= words(t)
