@@ -18,7 +18,7 @@ import yaml
 from thinc.api import Config
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-MODEL_FILES = ("taxonomy.yaml", "units.yaml", "cues.yaml", "events.yaml", "pipeline.cfg")
+MODEL_FILES = ("taxonomy.yaml", "units.yaml", "cues.yaml", "events.yaml", "places.yaml", "pipeline.cfg")
 
 
 class DomainError(ValueError):
@@ -47,6 +47,7 @@ class MetricSpec:
     near: tuple[Term, ...] = ()
     action: tuple[Term, ...] = ()
     context: tuple[Term, ...] = ()
+    context_all: tuple[Term, ...] = ()
     not_near: tuple[Term, ...] = ()
     not_action: tuple[Term, ...] = ()
     future_ok: bool = False
@@ -76,12 +77,14 @@ class Domain:
     qualifiers: dict[str, tuple[str, ...]]
     qualifiers_after: dict[str, tuple[str, ...]]
     vague: tuple[str, ...]
+    not_single: dict[str, frozenset[str]]
     date_cues: dict[str, tuple[str, ...]]
     date_periods: dict[str, int]
     not_claims: dict[str, tuple[Term, ...]]
     label_words: frozenset[str]
     generic_events: tuple[str, ...]
     events: tuple[Event, ...]
+    places: tuple[str, ...]
     config: Config = field(compare=False)
 
     def metric(self, metric_id: str) -> MetricSpec | None:
@@ -134,6 +137,8 @@ def load_domain(path: str | Path | None = None) -> Domain:
     units = _read_yaml(root / "units.yaml")
     cues = _read_yaml(root / "cues.yaml")
     events = _read_yaml(root / "events.yaml")
+    places_path = root / "places.yaml"
+    places = _read_yaml(places_path).get("places", []) if places_path.exists() else []
     cfg_path = root / "pipeline.cfg"
     try:
         config = Config().from_disk(cfg_path)
@@ -164,6 +169,7 @@ def load_domain(path: str | Path | None = None) -> Domain:
                 near=_terms(m.get("near"), groups, where),
                 action=_terms(m.get("action"), groups, where),
                 context=_terms(m.get("context"), groups, where),
+                context_all=_terms(m.get("context_all"), groups, where),
                 not_near=_terms(m.get("not_near"), groups, where),
                 not_action=_terms(m.get("not_action"), groups, where),
                 future_ok=bool(m.get("future_ok", False)),
@@ -212,11 +218,13 @@ def load_domain(path: str | Path | None = None) -> Domain:
         qualifiers=tuples(cues.get("qualifiers")),
         qualifiers_after=tuples(cues.get("qualifiers_after")),
         vague=tuple(str(x).lower() for x in cues.get("vague") or ()),
+        not_single={str(k): frozenset(str(x).lower() for x in v or ()) for k, v in (cues.get("not_single") or {}).items()},
         date_cues=tuples(cues.get("dates")),
         date_periods={str(k).lower(): int(v) for k, v in (cues.get("date_periods") or {}).items()},
         not_claims=not_claims,
         label_words=frozenset(str(x).lower() for x in not_claims_raw.get("label_words") or ()),
         generic_events=tuple(str(x).lower() for x in events.get("generic") or ()),
         events=tuple(evs),
+        places=tuple(str(p) for p in places or ()),
         config=config,
     )

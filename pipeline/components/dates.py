@@ -66,6 +66,8 @@ def resolve_phrase(phrase: str, published: str, periods: tuple[tuple[str, int], 
     text = re.sub(r"^(?:as of|as at|as on|by|in|during|since|from|until|till|through|up to|on|at|to)\s+", "", text)
     if re.search(r"\b\d{4}s\b", text):
         return ""  # a decade
+    if published:
+        text = re.sub(r"\b(?:of\s+)?(?:the|this)\s+year\b", lambda m: ("of " if m.group(0).startswith("of") else "") + published[:4], text)
     years = re.findall(r"\b(?:19|20)\d\d\b", text)
     # "the first half of 2024", "the end of 2023"
     for words_, month in periods:
@@ -78,7 +80,10 @@ def resolve_phrase(phrase: str, published: str, periods: tuple[tuple[str, int], 
     if re.fullmatch(r"(?:19|20)\d\d", text):
         return text
     # "January-March 2024": the end of the span
-    m = re.fullmatch(rf"({'|'.join(MONTHS)})\.?\s*[-–—]\s*({'|'.join(MONTHS)})\.?(\s+(?:19|20)\d\d)?", text)
+    m = re.fullmatch(
+        rf"(?:between\s+|from\s+)?({'|'.join(MONTHS)})\.?\s*(?:[-–—]|and|to|through|until)\s*({'|'.join(MONTHS)})\.?(\s+(?:19|20)\d\d)?",
+        text,
+    )
     if m:
         text = (m.group(2) + (m.group(3) or "")).strip()
     if not DATE_WORDS.search(text):
@@ -239,6 +244,11 @@ class DateFinder:
         # a known event is more precise than the bare year it is named with
         if event and (not explicit or len(explicit) <= 4):
             return event
+        if not explicit:
+            # "since the end of the civil war in 2009": the one year the phrase states
+            years = re.findall(r"\b(?:19|20)\d\d\b", phrase.text)
+            if len(set(years)) == 1:
+                explicit = years[0]
         return explicit
 
     def __call__(self, doc: Doc) -> Doc:
@@ -246,6 +256,9 @@ class DateFinder:
         spans = claim_spans(doc)
         claim_tokens = {t.i for s in spans for t in s}
         by_sent: dict[int, list[_Phrase]] = {}
+        reaches: dict[int, list[dict[int, int]]] = {}
+        for span in spans:
+            reaches.setdefault(span.sent.start, []).append(self.reach(span, cross_clauses=True))
         pairs = []
         for span in spans:
             claim: Claim = span._.claim
@@ -278,8 +291,11 @@ class DateFinder:
                     date, start = "", ""
             if not start:
                 since = [p for p in phrases if p.role == "since"]
-                attached = [p for p in since if p.attach.i in reach]
-                for ph in attached or since:
+                wide = self.reach(span, cross_clauses=True)
+                attached = [p for p in since if p.attach.i in wide]
+                # a "since" phrase on another figure's own clause is that figure's alone
+                floating = [p for p in since if not any(p.attach.i in r for r in reaches.get(sent.start, ()))]
+                for ph in attached or floating:
                     start = self.period_start(ph, published, places)
                     if start:
                         break
@@ -293,8 +309,8 @@ class DateFinder:
         """A date on a noun or number whose governing verb is on this figure's path."""
         t = tok
         for _ in range(8):
-            if t.pos_ in ("VERB", "AUX"):
-                return False  # it has a verb of its own ("manufactured in 2021")
+            if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp"):
+                return False  # it has a verb of its own ("manufactured in 2021"); "on demining" is a noun
             if t.head.i == t.i:
                 return False
             t = t.head
@@ -303,13 +319,24 @@ class DateFinder:
         return False
 
     @staticmethod
-    def reach(span: Span) -> dict[int, int]:
-        """Tokens a date may hang on to date this figure, with their distance."""
+    def reach(span: Span, cross_clauses: bool = False) -> dict[int, int]:
+        """Tokens a date may hang on to date this figure, with their distance.
+
+        An as-of date does not cross into a coordinated clause with its own subject ("In
+        2023 teams cleared 300 ha, and since 2018 they have destroyed 12,000 mines");
+        the start of a count does ("victims since 2019, of whom ... 315 were injured").
+        """
         number, noun = counted_noun(span)
         path, verb = climb(noun, 8)
         chain = [number, *span, noun, *path]
         if verb is not None:
-            chain += ancestors_to_root(verb)
+            # above the verb, but not across into a coordinated clause with its own subject
+            t = verb
+            while t.head.i != t.i:
+                if not cross_clauses and t.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in t.children):
+                    break
+                t = t.head
+                chain.append(t)
         out: dict[int, int] = {}
         for d, t in enumerate(chain):
             out.setdefault(t.i, d)

@@ -1,6 +1,7 @@
 """Step 4: where each figure is about.
 
-The nearest place in the sentence by the dependency parse (a place that governs or
+The nearest place in the sentence by the dependency parse (spaCy GPE/LOC entities and
+the names in models/places.yaml) (a place that governs or
 modifies the figure's clause is nearer than one in another clause), else the article's
 dominant place, else nothing. Places are spaCy GPE/LOC entities.
 """
@@ -11,8 +12,11 @@ from collections import Counter
 from dataclasses import replace
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
 
+from ..domain import Domain, load_domain
 from .claim import claim_spans, set_claims
 from .syntax import number_token
 
@@ -44,33 +48,47 @@ def tree_distance(a: Token, b: Token) -> int:
         t, d = t.head, d + 1
 
 
-def dominant_place(doc: Doc, labels: tuple[str, ...]) -> str:
-    counts = Counter(place_name(e) for e in doc.ents if e.label_ in labels)
+def dominant_place(places: list[Span]) -> str:
+    """The place an article names most often (ties: the one named first)."""
+    counts = Counter(place_name(e) for e in places)
     counts.pop("", None)
     if not counts:
         return ""
     best = max(counts.values())
-    # ties go to the place named first
-    for e in doc.ents:
-        if e.label_ in labels and counts.get(place_name(e)) == best:
+    for e in places:
+        if counts.get(place_name(e)) == best:
             return place_name(e)
     return ""
 
 
-@Language.factory("claim_location", default_config={"labels": ["GPE", "LOC"]})
-def make_location(nlp: Language, name: str, labels: list[str]):
-    return LocationFinder(tuple(labels))
+@Language.factory("claim_location", default_config={"labels": ["GPE", "LOC"], "models_dir": None})
+def make_location(nlp: Language, name: str, labels: list[str], models_dir: str | None):
+    return LocationFinder(nlp, tuple(labels), load_domain(models_dir))
 
 
 class LocationFinder:
-    def __init__(self, labels: tuple[str, ...]):
+    def __init__(self, nlp: Language, labels: tuple[str, ...], domain: Domain):
         self.labels = labels
+        self.matcher = PhraseMatcher(nlp.vocab)
+        self.matcher.add("PLACE", [nlp.make_doc(p) for p in domain.places])
+
+    def places(self, doc: Doc) -> list[Span]:
+        """spaCy's places, with the gazetteer's names winning where they overlap."""
+        found = [Span(doc, s, e, label="GPE") for _, s, e in self.matcher(doc)]
+        found = filter_spans(found)
+        taken = {t for sp in found for t in range(sp.start, sp.end)}
+        for e in doc.ents:
+            if e.label_ in self.labels and not any(t in taken for t in range(e.start, e.end)):
+                found.append(e)
+        return sorted(found, key=lambda sp: sp.start)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.place = dominant_place(doc, self.labels)
+        all_places = self.places(doc)
+        doc._.place = dominant_place(all_places)
         pairs = []
         for span in claim_spans(doc):
-            places = [e for e in span.sent.ents if e.label_ in self.labels and place_name(e)]
+            sent = span.sent
+            places = [e for e in all_places if e.start >= sent.start and e.end <= sent.end and place_name(e)]
             where = doc._.place
             if places:
                 best = min(places, key=lambda e: (tree_distance(number_token(span), e.root), abs(e.start - span.start)))

@@ -76,11 +76,26 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.context and not bag_matches(ctx.sentence, spec.context):
             continue
+        if spec.context_all and not bag_matches(ctx.sentence, spec.context_all):
+            continue
         if spec.not_near and bag_matches(ctx.head, spec.not_near):
             continue
         if spec.not_action and bag_matches(ctx.near | ctx.clause, spec.not_action):
             continue
         return spec.id
+    return "other"
+
+
+def elliptical(ctx: Context, claim: Claim, before: list, contexts: list[Context]) -> str:
+    """"31 mine victims in 2022; in 2021 there had been 44": a bare number in a clause
+    built like an earlier figure's counts the same thing."""
+    if ctx.noun.i != ctx.number.i or ctx.verb is None or ctx.number.dep_ not in ("attr", "nsubj", "nsubjpass", "dobj", "conj"):
+        return "other"
+    for (span, prev), pctx in zip(reversed(before), reversed(contexts)):
+        if span.sent.start != ctx.number.sent.start:
+            break
+        if prev.metric != "other" and prev.kind == claim.kind and pctx.verb is not None and pctx.verb.lemma_ == ctx.verb.lemma_:
+            return prev.metric
     return "other"
 
 
@@ -99,14 +114,18 @@ class MetricAssigner:
         spans = claim_spans(doc)
         blocked = {t.i for s in spans for t in s}
         pairs = []
+        contexts = []
         for span in spans:
             claim: Claim = span._.claim
             ctx = context(span, blocked, self.max_climb)
             reason = not_a_claim(ctx, claim, self.domain)
             metric = choose_metric(ctx, claim, self.domain, reason)
-            if metric == "other" and not self.keep_other:
-                continue
+            if metric == "other" and not reason:
+                metric = elliptical(ctx, claim, pairs, contexts)
+            contexts.append(ctx)
             pairs.append((span, replace(claim, metric=metric, reason=reason)))
+        if not self.keep_other:
+            pairs = [p for p in pairs if p[1].metric != "other"]
         # the two ends of a range count the same thing, whichever end the parse explains
         for k in range(len(pairs) - 1):
             (s1, c1), (s2, c2) = pairs[k], pairs[k + 1]

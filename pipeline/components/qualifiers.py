@@ -40,6 +40,8 @@ def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int)
     for phrase, qualifier in table:
         n = len(phrase)
         if n <= len(words) and words[len(words) - n :] == phrase:
+            if any(doc[i].dep_ == "prt" for i in range(start - n, start)):
+                continue  # "handed over 75 hectares": a verb's particle, not a hedge
             return qualifier, start - n
     return "", start
 

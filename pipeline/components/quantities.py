@@ -84,6 +84,8 @@ class Patterns:
             rf"(?<![\w.,])(?P<num>{NUM})(?:\s?(?P<scale>{scw}))?\s(?P<cur>{_alts(after)})\b",
             re.IGNORECASE,
         )
+        self.more_years = re.compile(rf"(?<![\w.,])(?P<num>{NUM})\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I)
+        self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
         self.compact = re.compile(rf"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         self.decimal_comma = re.compile(rf"(?<![\w.,])(?P<num>\d+,\d{{1,2}})\s(?P<scalew>{scw})\b", re.IGNORECASE)
         cb = _alts(before)
@@ -197,7 +199,30 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
         if free(m.start(), m.end()) and ("." in m["num"] or m["scale"] != "m"):
             add(m.start(), m.end(), parse_number(m["num"]) * pat.scale(m["scale"]), "count")
 
-    for value, name, s, e, uncertain in _quantulum(text):
+    for m in pat.more_years.finditer(text):
+        if free(m.start(), m.end()):
+            factor = 10.0 if m["unit"].lower().startswith("decade") else 1.0
+            add(m.start(), m.end(), parse_number(m["num"]) * factor, "year")
+
+    parsed = list(_quantulum(text))
+    for k, (value, name, s, e, uncertain) in enumerate(parsed):
+        # quantulum3 sometimes stops before a scale word ("some 6 million hectares" -> 6)
+        if pat.scale_after.match(text[e:]):
+            again = _quantulum(text[s:])
+            if again and again[0][2] == 0:
+                v2, n2, _s2, e2, u2 = again[0]
+                parsed[k] = (v2, n2, s, s + e2, u2)
+    # "three thousand and 45": one number written in two parts
+    merged = []
+    for q in parsed:
+        if merged:
+            v0, n0, s0, e0, u0 = merged[-1]
+            gap = text[e0 : q[2]]
+            if n0 == q[1] == "dimensionless" and re.fullmatch(r"\s+and\s+", gap) and v0 >= 100 and v0 % 100 == 0 and q[0] < 100 and v0 > q[0]:
+                merged[-1] = (v0 + q[0], n0, s0, q[3], False)
+                continue
+        merged.append(q)
+    for value, name, s, e, uncertain in merged:
         if uncertain or not free(s, e):
             continue
         surface = text[s:e]
@@ -206,6 +231,8 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
             if domain.unit_kinds.get(canonical) == "money":
                 # quantulum3 reads some currencies; the pre-pass owns money, so re-read
                 continue
+            if canonical == "count" and re.fullmatch(r"\d{1,3}\.\d{3}", surface.strip()):
+                value = value * 1000  # "1.250 mines": a thousands dot, no count has a fraction
             add(s, e, value * factor, canonical)
         else:
             # an invented or unsupported unit: keep the bare number if one leads the surface
@@ -268,6 +295,32 @@ class QuantityFinder:
         self.max_surface_chars = max_surface_chars
         teach_quantulum(domain)
 
+    def singles_in_lists(self, doc: Doc, pairs: list[tuple[Span, Claim]]) -> list[tuple[Span, Claim]]:
+        """"12 mines and a mortar shell": in a list of counted figures, "a"/"an" is a figure of 1."""
+        counted = set()
+        for span, claim in pairs:
+            if claim.kind != "count":
+                continue
+            for t in span:
+                if t.dep_ in ("nummod", "quantmod") and t.head.pos_ in ("NOUN", "PROPN"):
+                    counted.add(t.head.i)
+        out = []
+        for noun_i in counted:
+            noun = doc[noun_i]
+            siblings = [c for c in noun.children if c.dep_ == "conj"] + ([noun.head] if noun.dep_ == "conj" else [])
+            for sib in siblings:
+                if sib.pos_ not in ("NOUN", "PROPN") or sib.i in counted:
+                    continue
+                if sib.lemma_.lower() in self.domain.not_single.get("nouns", ()) or any(
+                    c.dep_ == "amod" and c.lower_ in self.domain.not_single.get("adjectives", ()) for c in sib.children
+                ):
+                    continue
+                dets = [c for c in sib.children if c.dep_ == "det" and c.lower_ in ("a", "an")]
+                if dets:
+                    det = dets[0]
+                    out.append((doc[det.i : det.i + 1], Claim(value=1.0, unit="count", kind="count")))
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         pairs = []
         for sent in doc.sents:
@@ -284,6 +337,7 @@ class QuantityFinder:
                     continue
                 claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound)
                 pairs.append((span, claim))
+        pairs.extend(self.singles_in_lists(doc, pairs))
         # one claim per span: when two figures expand to the same tokens keep the first
         seen: set[tuple[int, int]] = set()
         unique = []

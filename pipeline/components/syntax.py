@@ -104,8 +104,9 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
             else:
                 out |= phrase(child, blocked, depth)
         elif child.dep_ == "conj" and child.pos_ in ("VERB", "AUX"):
-            # "identified and defused": a verb conjunct that shares the subject
-            if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in child.children):
+            # "identified and defused": a verb conjunct that shares subject and object
+            # ("surveyed 5,000 ha and cleared 800 ha" share neither)
+            if shares_arguments(child, verb):
                 out |= verb_args(child, blocked, depth - 1) if depth > 0 else set(words(child))
     return out
 
@@ -126,6 +127,21 @@ def number_token(span: Span) -> Token:
     return span.root
 
 
+def _has(tok: Token, deps: tuple[str, ...]) -> bool:
+    return any(c.dep_ in deps for c in tok.children)
+
+
+def shares_arguments(a: Token, b: Token) -> bool:
+    """Two coordinated verbs describe one event when they share the subject and at most
+    one has an object: "were identified and defused", "killed or injured 610 people";
+    "surveyed 5,000 ha and cleared 800 ha" are two events."""
+    subj = ("nsubj", "nsubjpass", "expl")
+    obj = ("dobj", "attr")
+    if _has(a, subj) and _has(b, subj) or (a.dep_ == "conj" and _has(a, subj)) or (b.dep_ == "conj" and _has(b, subj)):
+        return False
+    return not (_has(a, obj) and _has(b, obj))
+
+
 def counted_noun(span: Span) -> tuple[Token, Token]:
     """(number token, counted noun) of a figure span."""
     number = number_token(span)
@@ -134,7 +150,7 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
     while tok.dep_ == "conj" and tok.head.pos_ == "NUM" and tok.head.i != tok.i:
         tok = tok.head
     # "1.5 million mines", "302 citizens": the number modifies the noun
-    while tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod", "amod", "advmod") and tok.head.i != tok.i:
+    while tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod", "amod", "advmod", "det") and tok.head.i != tok.i:
         if tok.head.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "PRON"):
             tok = tok.head
         else:
@@ -146,9 +162,12 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
                 for pobj in child.children:
                     if pobj.dep_ == "pobj" and pobj.pos_ in ("NOUN", "PROPN", "PRON"):
                         return number, pobj
-    # "a total of 88,260 mines": the number's noun hangs under "total of"
-    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in ("total", "number", "tally", "sum"):
-        return number, tok
+    # "1.2m people": a number the parse left without a noun counts the noun written after it
+    if tok.i == number.i and span.end < span.sent.end:
+        nxt = span.doc[span.end]
+        if nxt.pos_ in ("NOUN", "PROPN") and nxt.dep_ not in ("pobj",) and not any(c.i == nxt.i for c in tok.children if c.dep_ == "prep"):
+            if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "compound", "nummod", "ROOT"):
+                return number, nxt
     return number, tok
 
 
@@ -160,6 +179,10 @@ def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
     steps = 0
+    if tok.i != noun.i and tok.pos_ in ("VERB", "AUX"):
+        # a noun the parse coordinated with a verb ("have been cleared ..., and 55,000 mines")
+        path.append(tok)
+        return path, tok
     # a verb in a noun's place is a mis-tagged noun ("1.5m landmines"): climb on
     if tok.pos_ in ("VERB", "AUX") and tok.i == noun.i and noun.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
         return path, tok
@@ -211,7 +234,7 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
     if verb is not None:
         clause |= verb_args(verb, others | own | {noun.i}, depth=2, skip=path[-2] if len(path) > 1 else None)
         # a verb in a conjunct that shares its subject with the first ("were identified and defused")
-        if verb.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children):
+        if verb.dep_ == "conj" and shares_arguments(verb, verb.head):
             clause |= words(verb.head)
     sentence = set()
     for t in span.sent:
