@@ -44,6 +44,7 @@ class MetricSpec:
     id: str
     unit: str
     kind: str
+    head: tuple[Term, ...] = ()
     near: tuple[Term, ...] = ()
     action: tuple[Term, ...] = ()
     context: tuple[Term, ...] = ()
@@ -166,6 +167,7 @@ def load_domain(path: str | Path | None = None) -> Domain:
                 id=mid,
                 unit=unit,
                 kind=unit_kinds[unit],
+                head=_terms(m.get("head"), groups, where),
                 near=_terms(m.get("near"), groups, where),
                 action=_terms(m.get("action"), groups, where),
                 context=_terms(m.get("context"), groups, where),

@@ -70,6 +70,8 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if reason and not (reason == "future" and spec.future_ok):
             continue
+        if spec.head and not bag_matches(ctx.head, spec.head):
+            continue
         if spec.near and not bag_matches(ctx.near, spec.near):
             continue
         if spec.action and not bag_matches(ctx.near | ctx.clause, spec.action):

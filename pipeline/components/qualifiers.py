@@ -103,9 +103,12 @@ class QualifierFinder:
         # climb to the noun phrase the figure heads ("$25 billion" -> "billion")
         while tok.dep_ in ("nummod", "quantmod", "compound") and tok.head.i != tok.i:
             tok = tok.head
-        if tok.dep_ != "conj":
+        if tok.dep_ not in ("conj", "appos"):
             return ""
         first = tok.head
+        # "nearly 300 AP mines, 120 AT mines and 45 submunitions": the head of the whole list
+        while first.dep_ in ("conj", "appos") and first.head.i != first.i:
+            first = first.head
         if any(c.dep_ in ("acl", "relcl") for c in list(tok.children) + list(first.children)):
             return ""  # "over 30,000 killed and one million expelled": two clauses, not a list
         own = [first] + [c for c in first.children if c.dep_ in ("nummod", "quantmod", "compound", "advmod")]

@@ -91,7 +91,7 @@ class Patterns:
         cb = _alts(before)
         self.range = re.compile(
             rf"(?<![\w.,])(?:(?P<kw>between|from)\s+)?(?P<cura>{cb})?\s?(?P<a>{NUM})(?:\s?(?P<sa>{scw}))?"
-            rf"(?:\s+(?:and|to)\s+|\s?[-–—]\s?)(?P<curb>{cb})?\s?(?P<b>{NUM})(?:\s?(?P<sb>{scw}))?"
+            rf"(?P<sep>\s+(?:and|to)\s+|\s?[-–—]\s?)(?P<curb>{cb})?\s?(?P<b>{NUM})(?:\s?(?P<sb>{scw}))?"
             rf"(?:\s(?P<cur>{_alts(after)})\b)?",
             re.IGNORECASE,
         )
@@ -126,8 +126,14 @@ def teach_quantulum(domain: Domain) -> None:
     _taught.add(key)
 
 
+SPACES = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " "})
+
+
 @lru_cache(maxsize=20000)
 def _quantulum(text: str) -> tuple[tuple[float, str, int, int, bool], ...]:
+    # thin, narrow and non-breaking spaces group thousands too; each is one character, so
+    # reading them as a plain space keeps every offset
+    text = text.translate(SPACES)
     out = []
     for q in q_parser.parse(text):
         out.append((float(q.value), q.unit.name, q.span[0], q.span[1], q.uncertainty is not None))
@@ -165,6 +171,8 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
         is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
         if is_years or not (m["kw"] or sb or m["cura"] or m["curb"]):
             continue  # "2020-2023", "May 24-26": not a range of figures
+        if m["sep"].strip().lower() == "and" and (m["kw"] or "").lower() != "between":
+            continue  # "$350 million and 15 years": two figures, not a range
         scale_b = pat.scale(sb)
         scale_a = pat.scale(sa) if sa else scale_b
         cur = m["cura"] or m["curb"]
@@ -222,15 +230,12 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
                 merged[-1] = (v0 + q[0], n0, s0, q[3], False)
                 continue
         merged.append(q)
-    for value, name, s, e, uncertain in merged:
-        if uncertain or not free(s, e):
-            continue
+    def add_parsed(value: float, name: str, s: int, e: int) -> None:
         surface = text[s:e]
         if name in domain.quantulum_units:
             canonical, factor = domain.quantulum_units[name]
             if domain.unit_kinds.get(canonical) == "money":
-                # quantulum3 reads some currencies; the pre-pass owns money, so re-read
-                continue
+                return  # quantulum3 reads some currencies; the pre-pass owns money
             if canonical == "count" and re.fullmatch(r"\d{1,3}\.\d{3}", surface.strip()):
                 value = value * 1000  # "1.250 mines": a thousands dot, no count has a fraction
             add(s, e, value * factor, canonical)
@@ -239,6 +244,22 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
             lead = re.match(NUM, surface)
             if lead and lead.group(0).strip():
                 add(s, s + lead.end(), parse_number(lead.group(0)), "count")
+
+    for value, name, s, e, uncertain in merged:
+        if not uncertain and free(s, e):
+            add_parsed(value, name, s, e)
+    # every written number gets read: quantulum3 skips some ("2021 to 250") and reads
+    # others as a range the range pattern did not accept
+    for m in re.finditer(rf"(?<![\w.,]){NUM}(?![\d])", text):
+        if not free(m.start(), m.end()):
+            continue
+        again = _quantulum(text[m.start() :])
+        if again and again[0][2] == 0 and not again[0][4]:
+            v2, n2, _s2, e2, _u = again[0]
+            if free(m.start(), m.start() + e2):
+                add_parsed(v2, n2, m.start(), m.start() + e2)
+                continue
+        add(m.start(), m.end(), parse_number(m.group(0)), "count")
     return found
 
 

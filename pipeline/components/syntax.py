@@ -162,6 +162,11 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
                 for pobj in child.children:
                     if pobj.dep_ == "pobj" and pobj.pos_ in ("NOUN", "PROPN", "PRON"):
                         return number, pobj
+    # "610 were children": with a copula, the noun after it is what the number counts
+    if tok.i == number.i and tok.dep_ in ("nsubj",) and tok.head.lemma_ == "be":
+        for c in tok.head.children:
+            if c.dep_ == "attr" and c.pos_ in ("NOUN", "PROPN"):
+                return number, c
     # "1.2m people": a number the parse left without a noun counts the noun written after it
     if tok.i == number.i and span.end < span.sent.end:
         nxt = span.doc[span.end]
@@ -221,6 +226,7 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
         for t in doc[span.end : min(span.end + 2, span.sent.end)]:
             if t.is_alpha and t.i not in others:
                 near |= words(t)
+                head |= words(t)
     clause: set[str] = set()
     for t in path[1:]:
         clause |= words(t)
