@@ -47,11 +47,14 @@ class MetricSpec:
     head: tuple[Term, ...] = ()
     near: tuple[Term, ...] = ()
     action: tuple[Term, ...] = ()
+    sentence: tuple[Term, ...] = ()
     context: tuple[Term, ...] = ()
     context_all: tuple[Term, ...] = ()
+    article: tuple[Term, ...] = ()
     not_near: tuple[Term, ...] = ()
     not_action: tuple[Term, ...] = ()
     future_ok: bool = False
+    cumulative: bool = True
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,8 @@ def load_domain(path: str | Path | None = None) -> Domain:
         if not isinstance(m, dict) or "id" not in m or "unit" not in m:
             raise DomainError(f"{where}: needs an id and a unit")
         mid, unit = str(m["id"]), str(m["unit"])
-        if mid in seen:
-            raise DomainError(f"{where}: duplicate id {mid}")
+        if mid in seen and unit != next(x.unit for x in metrics if x.id == mid):
+            raise DomainError(f"{where}: metric {mid} repeated with another unit")
         if unit not in unit_kinds:
             raise DomainError(f"{where} ({mid}): unit {unit!r} is not in units.yaml canonical")
         seen.add(mid)
@@ -170,11 +173,14 @@ def load_domain(path: str | Path | None = None) -> Domain:
                 head=_terms(m.get("head"), groups, where),
                 near=_terms(m.get("near"), groups, where),
                 action=_terms(m.get("action"), groups, where),
+                sentence=_terms(m.get("sentence"), groups, where),
                 context=_terms(m.get("context"), groups, where),
                 context_all=_terms(m.get("context_all"), groups, where),
+                article=_terms(m.get("article"), groups, where),
                 not_near=_terms(m.get("not_near"), groups, where),
                 not_action=_terms(m.get("not_action"), groups, where),
                 future_ok=bool(m.get("future_ok", False)),
+                cumulative=bool(m.get("cumulative", True)),
             )
         )
 

@@ -54,6 +54,7 @@ def make_doc(nlp: Language, article: Article) -> Doc:
     doc = nlp.make_doc(article.body)
     doc._.published = article.published
     doc._.article_id = article.article_id
+    doc._.title = article.meta.get("title", "")
     return doc
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pipeline.evaluate import evaluate, format_report, read_gold
 from pipeline.extract import extract_corpus
 
@@ -20,11 +22,28 @@ def test_gold_is_well_formed():
     assert set(gold["article_id"]) <= corpus_ids
 
 
-def test_corpus_against_gold(nlp):
-    floor = json.loads((HERE / "floor.json").read_text(encoding="utf-8"))
-    result = extract_corpus(ROOT / "corpus", nlp=nlp)
-    report = evaluate(read_gold(HERE / "gold.csv"), result.table)
+SETS = {
+    "seeds": (ROOT / "corpus", HERE),
+    "synthetic": (HERE / "synthetic", HERE / "synthetic"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_against_gold(nlp, name):
+    corpus, labels = SETS[name]
+    floor = json.loads((labels / "floor.json").read_text(encoding="utf-8"))
+    result = extract_corpus(corpus, nlp=nlp)
+    assert not result.failures
+    report = evaluate(read_gold(labels / "gold.csv"), result.table)
     print(format_report(report))
     assert report.levels["claim"].f1 >= floor["claim_f1"], format_report(report)
     assert report.qualifier_accuracy >= floor["qualifier_accuracy"]
     assert report.period_start_accuracy >= floor["period_start_accuracy"]
+
+
+def test_synthetic_gold_is_well_formed():
+    gold = read_gold(HERE / "synthetic" / "gold.csv")
+    ids = {p.stem for p in (HERE / "synthetic").glob("*.txt")}
+    assert len(ids) == 10 and set(gold["article_id"]) == ids
+    per_article = gold.groupby("article_id").size()
+    assert per_article.between(5, 20).all()

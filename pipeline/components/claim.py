@@ -30,7 +30,7 @@ def ensure_extensions() -> None:
     """Register the extensions once per process (idempotent)."""
     if not Span.has_extension("claim"):
         Span.set_extension("claim", default=None)
-    for name in ("published", "article_id", "place"):
+    for name in ("published", "article_id", "place", "title"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default="")
 

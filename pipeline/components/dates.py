@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
-from .syntax import ancestors_to_root, counted_noun, climb
+from .syntax import climb, counted_noun, own_clause
 
 MONTHS = (
     "january february march april may june july august september october november december "
@@ -145,11 +145,12 @@ def _starts_with(words: list[str], phrases: tuple[str, ...]) -> bool:
 class _Phrase:
     """A date phrase in a sentence and what it means for the figures there."""
 
-    def __init__(self, text: str, role: str, attach: Token, tokens: set[int]):
+    def __init__(self, text: str, role: str, attach: Token, tokens: set[int], date_text: str = ""):
         self.text = text
         self.role = role  # "as_of", "since", "range"
         self.attach = attach
         self.tokens = tokens
+        self.date_text = date_text  # the date entity inside a longer phrase, if any
 
 
 @Language.factory("claim_dates", default_config={"models_dir": None})
@@ -203,13 +204,28 @@ class DateFinder:
             else:
                 text = ent.text
             covered |= tokens
-            out.append(_Phrase(text, role, attach, tokens))
+            out.append(_Phrase(text, role, attach, tokens, ent.text))
         # "since the end of the conflict", "after the 44-day war": no DATE entity needed
         for tok in sent:
             if tok.i in covered or tok.lower_ not in self.since_words or tok.dep_ not in ("prep", "mark", "advmod"):
                 continue
             if tok.lower_ == "from":
                 continue  # "from" alone starts too many things that are not dates
+            prev = sent.doc[tok.i - 1] if tok.i > sent.start else None
+            if prev is not None and (prev.like_num or prev.lemma_.lower() in ("year", "decade", "month", "week", "day", "long", "shortly", "soon")):
+                continue  # "decades after the civil war ended": when, not since when
+            if tok.dep_ == "mark":
+                # "since our programme began in 1998": the clause the word introduces
+                clause = tok.head
+                sub = list(clause.subtree)
+                if any(t.i in claim_tokens for t in sub):
+                    continue
+                dates = [e.text for e in sent.ents if e.label_ == "DATE" and e.start >= sub[0].i and e.end <= sub[-1].i + 1]
+                out.append(_Phrase(sent.doc[sub[0].i : sub[-1].i + 1].text, "since", clause.head, {t.i for t in sub}, dates[0] if dates else ""))
+                continue
+            prev = sent.doc[tok.i - 1] if tok.i > sent.start else None
+            if prev is not None and (prev.like_num or prev.lemma_.lower() in ("year", "decade", "month", "week", "day", "long", "shortly", "soon")):
+                continue  # "decades after the war ended": when, not since when
             sub = list(tok.subtree)
             if len(sub) < 2 or any(t.i in claim_tokens for t in sub):
                 continue
@@ -225,7 +241,9 @@ class DateFinder:
         return bool(re.search(r"\b\d{1,2}\b(?!\d)", re.sub(r"\b(?:19|20)\d\d\b", "", text)))
 
     # -- resolving -------------------------------------------------------------------------------
-    def event_start(self, text: str, places: set[str]) -> str:
+    def event_start(self, text: str, places: set[str], doc_text: str = "") -> str:
+        """The month a known event ended, when the phrase names it ("after the 44-day war")
+        or says "the war" in an article that names it or states its year."""
         low = text.lower()
         stated = re.findall(r"\b(?:19|20)\d\d\b", low)
         candidates = [e for e in self.domain.events if any(p in places for p in e.places)]
@@ -233,14 +251,24 @@ class DateFinder:
             if any(p in low for p in e.phrases) and (not stated or (e.year and str(e.year) in stated)):
                 return e.end
         if any(g in low for g in self.domain.generic_events):
-            dated = [e for e in candidates if not stated or (e.year and str(e.year) in stated)]
-            if dated:
-                return max(dated, key=lambda e: e.end).end
+            doc_low = doc_text.lower()
+            named = [
+                e
+                for e in candidates
+                if (stated and e.year and str(e.year) in stated) or (not stated and any(p in doc_low for p in e.phrases))
+            ]
+            if named:
+                return max(named, key=lambda e: e.end).end
         return ""
 
-    def period_start(self, phrase: _Phrase, published: str, places: set[str]) -> str:
-        event = self.event_start(phrase.text, places)
-        explicit = self.resolve(phrase.text, published) if DATE_WORDS.search(phrase.text) else ""
+    def period_start(self, phrase: _Phrase, published: str, places: set[str], doc_text: str = "") -> str:
+        event = self.event_start(phrase.text, places, doc_text)
+        explicit = ""
+        if phrase.date_text and phrase.date_text != phrase.text:
+            # "since the start of the full-scale invasion in February 2022": the date in it
+            explicit = self.resolve(phrase.date_text, published)
+        if not explicit and DATE_WORDS.search(phrase.text):
+            explicit = self.resolve(phrase.text, published)
         # a known event is more precise than the bare year it is named with
         if event and (not explicit or len(explicit) <= 4):
             return event
@@ -254,7 +282,15 @@ class DateFinder:
     def __call__(self, doc: Doc) -> Doc:
         published = doc._.published or ""
         spans = claim_spans(doc)
-        claim_tokens = {t.i for s in spans for t in s}
+        # figures that fit no metric do not hide a date phrase
+        claim_tokens = {t.i for s in spans if s._.claim.metric != "other" for t in s}
+        # the tokens that carry another figure: a date on them is that figure's own
+        figure_tokens: dict[int, set[int]] = {}
+        for s in spans:
+            number, noun = counted_noun(s)
+            figure_tokens[s.start] = {t.i for t in s if t.like_num} or {number.i}
+            if noun.dep_ == "pobj":
+                figure_tokens[s.start].add(noun.head.i)  # "down from 1,174 km² in 2000"
         by_sent: dict[int, list[_Phrase]] = {}
         reaches: dict[int, list[dict[int, int]]] = {}
         for span in spans:
@@ -274,7 +310,8 @@ class DateFinder:
                 if ph.role not in ("as_of", "range"):
                     continue
                 d = reach.get(ph.attach.i)
-                if d is None and self.same_clause(ph.attach, reach):
+                theirs = any(ph.attach.i in toks for k, toks in figure_tokens.items() if k != span.start)
+                if d is None and not theirs and self.same_clause(ph.attach, reach):
                     d = 50  # "cleared 40 ha and 1,500 m² of roads last month": the clause's date
                 if d is None and self.closing_conjunct(ph, span, reach):
                     d = 60  # "800 ha were cleared and 1,600 mines destroyed in 2022"
@@ -291,14 +328,24 @@ class DateFinder:
                     date = self.resolve(best.text, published)
                 if date and not not_after(date, published):
                     date, start = "", ""
-            if not start:
+            spec = self.domain.metric(claim.metric)
+            cumulative = spec is None or spec.cumulative
+            # a stock or an estimate starts no count with "since"/"after" (a stated range
+            # such as "between 1964 and 1973" still bounds it)
+            if not start and cumulative:
                 since = [p for p in phrases if p.role == "since"]
                 wide = self.reach(span, cross_clauses=True)
+                # "18,900 hazardous areas covering 2,900 km² since 1989": a phrase on a
+                # participle describing the counted noun dates the noun too
+                _number, noun = counted_noun(span)
+                for c in noun.children:
+                    if c.dep_ in ("acl", "relcl"):
+                        wide.setdefault(c.i, 40)
                 attached = [p for p in since if p.attach.i in wide]
                 # a "since" phrase on another figure's own clause is that figure's alone
                 floating = [p for p in since if not any(p.attach.i in r for r in reaches.get(sent.start, ()))]
                 for ph in attached or floating:
-                    start = self.period_start(ph, published, places)
+                    start = self.period_start(ph, published, places, doc.text)
                     if start:
                         break
             basis = "stated" if date else "published"
@@ -344,7 +391,7 @@ class DateFinder:
             # above the verb, but not across into a coordinated clause with its own subject
             t = verb
             while t.head.i != t.i:
-                if not cross_clauses and t.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in t.children):
+                if not cross_clauses and own_clause(t):
                     break
                 t = t.head
                 chain.append(t)

@@ -8,6 +8,7 @@ figures that fit no metric, become metric "other".
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from spacy.language import Language
@@ -15,7 +16,7 @@ from spacy.tokens import Doc, Token
 
 from ..domain import Domain, bag_matches, load_domain, make_term
 from .claim import Claim, claim_spans, set_claims
-from .syntax import Context, ancestors_to_root, context, words
+from .syntax import Context, clause_ancestors, context, words
 
 
 def _lemmas(domain: Domain, key: str) -> frozenset[str]:
@@ -28,7 +29,7 @@ def not_a_claim(ctx: Context, claim: Claim, domain: Domain) -> str:
     # plans, targets, wishes: a governing word above the verb, or a future auxiliary
     if verb is not None:
         above: set[str] = set()
-        for t in ancestors_to_root(verb):
+        for t in clause_ancestors(verb):
             above |= words(t)
         if bag_matches(above, domain.not_claims.get("future_governors", ())):
             return "future"
@@ -76,9 +77,13 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.action and not bag_matches(ctx.near | ctx.clause, spec.action):
             continue
+        if spec.sentence and not bag_matches(ctx.own_sentence, spec.sentence):
+            continue
         if spec.context and not bag_matches(ctx.sentence, spec.context):
             continue
         if spec.context_all and not bag_matches(ctx.sentence, spec.context_all):
+            continue
+        if spec.article and not bag_matches(ctx.sentence | ctx.title, spec.article):
             continue
         if spec.not_near and bag_matches(ctx.head, spec.not_near):
             continue
@@ -91,7 +96,8 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
 def elliptical(ctx: Context, claim: Claim, before: list, contexts: list[Context]) -> str:
     """"31 mine victims in 2022; in 2021 there had been 44": a bare number in a clause
     built like an earlier figure's counts the same thing."""
-    if ctx.noun.i != ctx.number.i or ctx.verb is None or ctx.number.dep_ not in ("attr", "nsubj", "nsubjpass", "dobj", "conj"):
+    bare_object = ctx.number.dep_ == "pobj" and ctx.number.head.lower_ in ("from", "than", "against", "with")
+    if ctx.noun.i != ctx.number.i or ctx.verb is None or not (bare_object or ctx.number.dep_ in ("attr", "nsubj", "nsubjpass", "dobj", "conj")):
         return "other"
     for (span, prev), pctx in zip(reversed(before), reversed(contexts)):
         if span.sent.start != ctx.number.sent.start:
@@ -101,25 +107,50 @@ def elliptical(ctx: Context, claim: Claim, before: list, contexts: list[Context]
     return "other"
 
 
-@Language.factory("claim_metrics", default_config={"models_dir": None, "keep_other": True, "max_climb": 8})
-def make_metrics(nlp: Language, name: str, models_dir: str | None, keep_other: bool, max_climb: int):
-    return MetricAssigner(load_domain(models_dir), keep_other, max_climb)
+@Language.factory(
+    "claim_metrics", default_config={"models_dir": None, "keep_other": True, "max_climb": 8, "context_sentences": 1}
+)
+def make_metrics(nlp: Language, name: str, models_dir: str | None, keep_other: bool, max_climb: int, context_sentences: int):
+    return MetricAssigner(load_domain(models_dir), keep_other, max_climb, context_sentences)
+
+
+def title_words(doc: Doc) -> frozenset[str]:
+    return frozenset(w for w in re.split(r"[^\w]+", (doc._.title or "").lower()) if w)
+
+
+def sentence_bags(doc: Doc, before: int) -> dict[int, frozenset[str]]:
+    """Per sentence start: its words and those of the sentences just before it:
+    "Of these, 297 people died." is about the mines of the sentence before."""
+    sents = list(doc.sents)
+    own = [frozenset(w for t in s for w in words(t)) for s in sents]
+    out = {}
+    for k, s in enumerate(sents):
+        bag: set[str] = set()
+        for j in range(max(0, k - before), k + 1):
+            bag |= own[j]
+        out[s.start] = frozenset(bag)
+    return out
 
 
 class MetricAssigner:
-    def __init__(self, domain: Domain, keep_other: bool, max_climb: int):
+    def __init__(self, domain: Domain, keep_other: bool, max_climb: int, context_sentences: int = 1):
         self.domain = domain
         self.keep_other = keep_other
         self.max_climb = max_climb
+        self.context_sentences = context_sentences
 
     def __call__(self, doc: Doc) -> Doc:
         spans = claim_spans(doc)
         blocked = {t.i for s in spans for t in s}
+        bags = sentence_bags(doc, self.context_sentences)
+        title = title_words(doc)
         pairs = []
         contexts = []
         for span in spans:
             claim: Claim = span._.claim
             ctx = context(span, blocked, self.max_climb)
+            ctx.sentence = bags.get(span.sent.start, ctx.sentence)
+            ctx.title = title
             reason = not_a_claim(ctx, claim, self.domain)
             metric = choose_metric(ctx, claim, self.domain, reason)
             if metric == "other" and not reason:

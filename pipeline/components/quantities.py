@@ -275,6 +275,17 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
                 return True
         if ent.label_ == "ORDINAL":
             return True
+    if kind == "duration":
+        for ent in span.sent.ents:
+            longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
+            if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
+                return True  # "the first two months of 2024" is a date, not a duration
+    # "a 12-year-old", "9-year-old": an age
+    if re.match(r"^[\s-]*old\b", doc.text[found.end : found.end + 6], re.I):
+        return True
+    # "a third", "half": a fraction written in words is a share of something, not a figure
+    if found.value != int(found.value) and not re.search(r"\d", span.text):
+        return True
     first = span[0]
     if re.fullmatch(r"\d+(st|nd|rd|th)", first.text.lower()):
         return True

@@ -52,7 +52,9 @@ class Context:
     head: frozenset[str]  # the counted noun and its coordinated nouns
     near: frozenset[str]  # the counted noun phrase
     clause: frozenset[str]  # the path, the verb and its arguments
-    sentence: frozenset[str]
+    sentence: frozenset[str]  # the figure's sentence; the metric step widens it to its context
+    own_sentence: frozenset[str] = frozenset()
+    title: frozenset[str] = frozenset()
 
 
 def _blocked_subtree(tok: Token, blocked: set[int]) -> bool:
@@ -87,6 +89,8 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
     for child in verb.children:
         if (skip is not None and child.i == skip.i) or child.i in blocked:
             continue
+        if child.dep_ in ("advcl", "ccomp") and _has(child, ("nsubj", "nsubjpass", "expl")):
+            continue  # a clause with its own subject tells of another event
         if child.dep_ in ARG_DEPS or child.dep_ == "prep":
             if _blocked_subtree(child, blocked):
                 # a sibling figure: its own words, not its whole phrase
@@ -150,11 +154,16 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
     while tok.dep_ == "conj" and tok.head.pos_ == "NUM" and tok.head.i != tok.i:
         tok = tok.head
     # "1.5 million mines", "302 citizens": the number modifies the noun
-    while tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod", "amod", "advmod", "det") and tok.head.i != tok.i:
+    while tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod", "amod", "advmod", "det", "nmod") and tok.head.i != tok.i:
         if tok.head.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "PRON"):
             tok = tok.head
         else:
             break
+    # "27 mine and ERW casualties": a singular noun and a plural one share the number
+    if tok.tag_ == "NN" and tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ in ("and", "or"):
+        for c in tok.children:
+            if c.dep_ == "conj" and c.tag_ == "NNS":
+                return number, c
     # "361 of our citizens", "a total of 88,260 mines": the noun after "of"
     if tok.pos_ == "NUM" or tok.lemma_.lower() in ("total", "number", "some", "all"):
         for child in tok.children:
@@ -180,8 +189,8 @@ def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
     """From the counted noun up to the verb that governs it."""
     path = [noun]
     tok = noun
-    # coordinated figures share their first conjunct's governor, not its words
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
+    # coordinated and apposed figures share their first conjunct's governor, not its words
+    while tok.dep_ in ("conj", "appos") and tok.head.i != tok.i:
         tok = tok.head
     steps = 0
     if tok.i != noun.i and tok.pos_ in ("VERB", "AUX"):
@@ -209,9 +218,12 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
     others = blocked - own
     path, verb = climb(noun, max_climb)
     head = set(words(noun))
-    for c in noun.children:
-        if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") and not _blocked_subtree(c, others):
-            head |= words(c)
+    todo = [noun]
+    while todo:  # "bombs, shells and mines": the whole chain of coordinated nouns
+        for c in todo.pop().children:
+            if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") and not _blocked_subtree(c, others):
+                head |= words(c)
+                todo.append(c)
     near = phrase(noun, others, depth=3) | head
     for t in span:
         near |= words(t)
@@ -239,6 +251,18 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
                     clause |= phrase(c, others, depth=2)
     if verb is not None:
         clause |= verb_args(verb, others | own | {noun.i}, depth=2, skip=path[-2] if len(path) > 1 else None)
+        if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
+            # "hazardous areas covering 2,900 km²": what the participle describes, and its verb
+            described = verb.head
+            clause |= words(described)
+            above = climb(described, max_climb)[1]
+            if above is not None:
+                clause |= words(above)
+        if verb.lemma_ == "be" and noun.dep_ in ("nsubj", "nsubjpass"):
+            # "1,300 victims were minors": the noun after the copula says what they are
+            for c in verb.children:
+                if c.dep_ in ("attr", "acomp") and not _blocked_subtree(c, others):
+                    near |= phrase(c, others, depth=1)
         # a verb in a conjunct that shares its subject with the first ("were identified and defused")
         if verb.dep_ == "conj" and shares_arguments(verb, verb.head):
             clause |= words(verb.head)
@@ -254,12 +278,21 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
         near=frozenset(near),
         clause=frozenset(clause),
         sentence=frozenset(sentence),
+        own_sentence=frozenset(sentence),
     )
 
 
-def ancestors_to_root(tok: Token) -> list[Token]:
+def own_clause(tok: Token) -> bool:
+    """A coordinated or adverbial clause with a subject of its own starts a new clause."""
+    return tok.dep_ in ("conj", "advcl") and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children)
+
+
+def clause_ancestors(verb: Token) -> list[Token]:
+    """The words above a verb, up to the edge of its own clause ("aims to be mine-free by
+    2025, but 700 km² still need clearing": the aim is not over the second clause)."""
     out = []
-    while tok.head.i != tok.i:
-        tok = tok.head
-        out.append(tok)
+    t = verb
+    while t.head.i != t.i and not own_clause(t):
+        t = t.head
+        out.append(t)
     return out
