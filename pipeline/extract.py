@@ -84,15 +84,53 @@ def doc_rows(doc: Doc) -> list[dict]:
     return rows
 
 
-def extract_articles(articles: Iterable[Article], nlp: Language | None = None, keep_other: bool = False) -> pd.DataFrame:
-    """Claims of these articles as the contract table."""
+def extract_articles(
+    articles: Iterable[Article],
+    nlp: Language | None = None,
+    keep_other: bool = False,
+    failures: list[CorpusError] | None = None,
+) -> pd.DataFrame:
+    """Claims of these articles as the contract table.
+
+    An article that makes the pipeline fail is left out and, when `failures` is given,
+    recorded there: one bad article never stops the others.
+    """
     nlp = nlp or build_nlp()
-    batch = int(nlp.meta.get("claims", {}).get("batch_size", 16))
+    size = int(nlp.meta.get("claims", {}).get("batch_size", 16))
     rows: list[dict] = []
-    docs = (make_doc(nlp, a) for a in articles)
-    for doc in nlp.pipe(docs, batch_size=batch):
+
+    def keep(doc: Doc) -> None:
         rows.extend(r for r in doc_rows(doc) if keep_other or r["metric"] != "other")
+
+    for batch in _batches(articles, size):
+        try:
+            for doc in nlp.pipe([make_doc(nlp, a) for a in batch], batch_size=size):
+                keep(doc)
+        except Exception:
+            # redo the batch one article at a time to find the one that fails
+            done = {r["article_id"] for r in rows}
+            for article in batch:
+                if article.article_id in done:
+                    continue
+                try:
+                    keep(nlp(make_doc(nlp, article)))
+                except Exception as exc:  # noqa: BLE001 - any failure is reported, not fatal
+                    error = CorpusError(article.article_id, f"extraction failed ({type(exc).__name__}: {exc})")
+                    if failures is None:
+                        raise error from exc
+                    failures.append(error)
     return claims_frame(dedupe(rows))
+
+
+def _batches(items: Iterable[Article], size: int) -> Iterable[list[Article]]:
+    batch: list[Article] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -114,8 +152,9 @@ def extract_corpus(
     for item in iter_corpus(corpus_dir):
         (failures if isinstance(item, CorpusError) else good).append(item)
     nlp = nlp or build_nlp(models_dir)
-    table = extract_articles(good, nlp, keep_other=keep_other)
-    return ExtractResult(table=table, articles=len(good), failures=failures)
+    table = extract_articles(good, nlp, keep_other=keep_other, failures=failures)
+    failed = {f.path for f in failures}
+    return ExtractResult(table=table, articles=sum(1 for a in good if a.article_id not in failed), failures=failures)
 
 
 def extract_text(text: str, published: str, article_id: str = "text", nlp: Language | None = None, keep_other: bool = False) -> pd.DataFrame:

@@ -88,3 +88,27 @@ def test_extract_and_eval_round_trip(tmp_path):
     assert report.exists()
     proc = run("eval", "--claims", str(out), "--min-f1", "1.01", cwd=ROOT)
     assert proc.returncode == 1
+
+
+def test_an_article_that_breaks_the_pipeline_is_reported_not_fatal(nlp, monkeypatch):
+    """A component failing on one article: the others still come out, the failure is listed."""
+    from pipeline.corpus import Article
+    from pipeline.extract import extract_articles
+
+    quantities = nlp.get_pipe("claim_quantities")
+    original = type(quantities).__call__
+
+    def fragile(self, doc):
+        if "BREAK" in doc.text:
+            raise ValueError("boom")
+        return original(self, doc)
+
+    monkeypatch.setattr(type(quantities), "__call__", fragile)
+    failures = []
+    arts = [
+        Article("good", "Deminers destroyed 40 mines.", {"published": "2024-01-01"}),
+        Article("bad", "BREAK 12 mines were found.", {"published": "2024-01-01"}),
+    ]
+    table = extract_articles(arts, nlp, failures=failures)
+    assert list(table["article_id"]) == ["good"]
+    assert len(failures) == 1 and failures[0].path == "bad" and "extraction failed" in failures[0].problem
