@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -321,4 +321,4 @@ def format_report(report: Report) -> str:
     return "\n".join(out)
 
 
-__all__ = ["evaluate", "evaluate_files", "Report", "Score", "EvalError", "format_report", "read_gold", "read_predicted", "asdict"]
+__all__ = ["evaluate", "evaluate_files", "Report", "Score", "EvalError", "format_report", "read_gold", "read_predicted"]

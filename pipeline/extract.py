@@ -15,7 +15,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import components  # noqa: F401  (registers the factories)
+from . import components  # noqa: F401  (importing registers the factories)
 from .components import Claim, claim_spans
 from .corpus import Article, CorpusError, iter_corpus
 from .domain import DEFAULT_MODELS_DIR, load_domain

@@ -11,6 +11,6 @@ factories with spaCy.
 """
 
 from .claim import CLAIMS_KEY, Claim, claim_spans, ensure_extensions
-from . import quantities, metrics, qualifiers, location, dates  # noqa: F401  (register factories)
+from . import quantities, metrics, qualifiers, location, dates  # noqa: F401  (importing registers the factories)
 
 __all__ = ["CLAIMS_KEY", "Claim", "claim_spans", "ensure_extensions"]

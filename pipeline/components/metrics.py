@@ -12,9 +12,9 @@ import re
 from dataclasses import replace
 
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
-from ..domain import Domain, bag_matches, load_domain, make_term
+from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .syntax import Context, clause_ancestors, context, words
 
@@ -183,5 +183,3 @@ def explain(span, domain: Domain | None = None) -> dict[str, object]:
         "not_a_claim": not_a_claim(ctx, span._.claim, domain),
     }
 
-
-__all__ = ["choose_metric", "not_a_claim", "explain", "make_term", "Token"]

@@ -65,7 +65,6 @@ class Patterns:
     def __init__(self, domain: Domain):
         self.domain = domain
         word_scales = [s for s in domain.scales if len(s) > 2 or s in ("mn", "bn", "tn")]
-        self.scale_words = word_scales
         before = {}
         after = {}
         for code, spec in domain.currencies.items():
@@ -86,7 +85,7 @@ class Patterns:
         )
         self.more_years = re.compile(rf"(?<![\w.,])(?P<num>{NUM})\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I)
         self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
-        self.compact = re.compile(rf"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
+        self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         self.decimal_comma = re.compile(rf"(?<![\w.,])(?P<num>\d+,\d{{1,2}})\s(?P<scalew>{scw})\b", re.IGNORECASE)
         cb = _alts(before)
         self.range = re.compile(
