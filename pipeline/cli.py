@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import __version__
 
@@ -47,6 +48,32 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest
+
+    result = ingest(
+        args.sources,
+        corpus_dir=args.corpus,
+        published=args.published,
+        title=args.title,
+        outlet=args.outlet,
+        url=args.url,
+        author=args.author,
+        timeout=args.timeout,
+        max_bytes=args.max_bytes,
+    )
+    for source, article_id in result.added:
+        print(f"added {source} -> {Path(args.corpus) / (article_id + '.txt')}")
+    for source, existing in result.duplicates:
+        _err(f"{source}: already in corpus as {existing}; skipped")
+    for failure in result.failed:
+        _err(str(failure))
+    if not result.ok:
+        _err(f"{len(result.added)} added, {len(result.duplicates)} already in corpus, {len(result.failed)} failed")
+        return 1
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .corpus import write_atomic
     from .evaluate import EvalError, evaluate_files, format_report
@@ -77,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--models", default=None, help="domain model folder (default: the project's models/)")
     e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     e.set_defaults(func=cmd_extract)
+
+    i = sub.add_parser("ingest", help="add articles to the corpus from files, web pages, URLs or stdin (-)")
+    i.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    i.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    i.add_argument("--published", help="publication date, YYYY[-MM[-DD]] (overrides the input)")
+    i.add_argument("--title")
+    i.add_argument("--outlet")
+    i.add_argument("--url")
+    i.add_argument("--author")
+    i.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a URL (default 20)")
+    i.add_argument("--max-bytes", type=int, default=20 * 1024 * 1024, help="size cap per input (default 20 MB)")
+    i.set_defaults(func=cmd_ingest)
 
     v = sub.add_parser("eval", help="score a claims table against hand-labeled gold")
     v.add_argument("--gold", default="tests/regression/gold.csv")
