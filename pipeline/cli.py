@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,16 +16,36 @@ def _err(msg: str) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .corpus import CorpusError
+    from .corpus import CorpusError, corpus_files
     from .domain import DomainError
     from .extract import ModelNotInstalled, extract_corpus
     from .table import write_claims
 
+    cache = None if args.no_cache else Path(args.out).parent / "cache.sqlite"
+    bar = None
+    if sys.stderr.isatty() and not args.quiet:
+        from tqdm import tqdm
+
+        try:
+            total = len(corpus_files(args.corpus))
+        except CorpusError:
+            total = None
+        bar = tqdm(total=total, unit="article", file=sys.stderr, leave=False)
     try:
-        result = extract_corpus(args.corpus, models_dir=args.models, keep_other=args.all)
+        result = extract_corpus(
+            args.corpus,
+            models_dir=args.models,
+            keep_other=args.all,
+            jobs=args.jobs,
+            cache=cache,
+            progress=bar.update if bar else None,
+        )
     except (CorpusError, DomainError, ModelNotInstalled) as exc:
         _err(str(exc))
         return 2
+    finally:
+        if bar:
+            bar.close()
     for failure in result.failures:
         _err(str(failure))
     if result.articles == 0:
@@ -37,7 +58,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         return 2
     if not args.quiet:
         df = result.table
-        print(f"articles: {result.articles}   claims: {len(df)}   -> {args.out}")
+        cached = f" ({result.cached} from cache)" if result.cached else ""
+        print(f"articles: {result.articles}{cached}   claims: {len(df)}   -> {args.out}")
         for metric, n in df["metric"].value_counts().sort_index().items():
             print(f"  {metric:<24} {n}")
     if result.failures:
@@ -102,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", default="outputs/claims.csv", help="claims CSV (default: outputs/claims.csv)")
     e.add_argument("--all", action="store_true", help="also list figures that fit no metric, as 'other'")
     e.add_argument("--models", default=None, help="domain model folder (default: the project's models/)")
-    e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (and no progress bar)")
+    e.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    e.add_argument("--no-cache", action="store_true", help="process every article again (the cache is <out folder>/cache.sqlite)")
     e.set_defaults(func=cmd_extract)
 
     i = sub.add_parser("ingest", help="add articles to the corpus from files, web pages, URLs or stdin (-)")

@@ -131,12 +131,18 @@ def models_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-@lru_cache(maxsize=8)
 def load_domain(path: str | Path | None = None) -> Domain:
-    """Load models/ (or another folder of the same shape); cached per process."""
-    root = Path(path) if path else DEFAULT_MODELS_DIR
+    """Load models/ (or another folder of the same shape). Cached per process by the
+    files' content, so an edit to models/ is always seen."""
+    root = Path(path).resolve() if path else DEFAULT_MODELS_DIR
     if not root.is_dir():
         raise DomainError(f"{root}: models folder not found")
+    return _load_domain(str(root), models_digest(root))
+
+
+@lru_cache(maxsize=8)
+def _load_domain(path: str, digest: str) -> Domain:
+    root = Path(path)
     tax = _read_yaml(root / "taxonomy.yaml")
     units = _read_yaml(root / "units.yaml")
     cues = _read_yaml(root / "cues.yaml")
@@ -216,7 +222,7 @@ def load_domain(path: str | Path | None = None) -> Domain:
         )
     return Domain(
         path=root,
-        digest=models_digest(root),
+        digest=digest,
         metrics=tuple(metrics),
         unit_kinds=unit_kinds,
         quantulum_units=qmap,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 import spacy
@@ -17,7 +17,8 @@ from spacy.tokens import Doc
 
 from . import components  # noqa: F401  (importing registers the factories)
 from .components import Claim, claim_spans
-from .corpus import Article, CorpusError, iter_corpus
+from .cache import ResultCache
+from .corpus import Article, CorpusError, corpus_files, iter_corpus
 from .domain import DEFAULT_MODELS_DIR, load_domain
 from .table import claims_frame, dedupe
 
@@ -84,46 +85,53 @@ def doc_rows(doc: Doc) -> list[dict]:
     return rows
 
 
+def article_rows(
+    articles: list[Article], nlp: Language, keep_other: bool, failures: list[CorpusError] | None = None
+) -> dict[str, list[dict]]:
+    """Rows per article id. An article that makes the pipeline fail is left out and, when
+    `failures` is given, recorded there: one bad article never stops the others."""
+    size = int(nlp.meta.get("claims", {}).get("batch_size", 16))
+    out: dict[str, list[dict]] = {}
+
+    def keep(doc: Doc) -> None:
+        out[doc._.article_id] = [r for r in doc_rows(doc) if keep_other or r["metric"] != "other"]
+
+    try:
+        for doc in nlp.pipe([make_doc(nlp, a) for a in articles], batch_size=size):
+            keep(doc)
+    except Exception:
+        # redo one article at a time to find the one that fails
+        for article in articles:
+            if article.article_id in out:
+                continue
+            try:
+                keep(nlp(make_doc(nlp, article)))
+            except Exception as exc:  # noqa: BLE001 - any failure is reported, not fatal
+                error = CorpusError(article.article_id, f"extraction failed ({type(exc).__name__}: {exc})")
+                if failures is None:
+                    raise error from exc
+                failures.append(error)
+    return out
+
+
 def extract_articles(
     articles: Iterable[Article],
     nlp: Language | None = None,
     keep_other: bool = False,
     failures: list[CorpusError] | None = None,
 ) -> pd.DataFrame:
-    """Claims of these articles as the contract table.
-
-    An article that makes the pipeline fail is left out and, when `failures` is given,
-    recorded there: one bad article never stops the others.
-    """
+    """Claims of these articles as the contract table."""
     nlp = nlp or build_nlp()
     size = int(nlp.meta.get("claims", {}).get("batch_size", 16))
     rows: list[dict] = []
-
-    def keep(doc: Doc) -> None:
-        rows.extend(r for r in doc_rows(doc) if keep_other or r["metric"] != "other")
-
     for batch in _batches(articles, size):
-        try:
-            for doc in nlp.pipe([make_doc(nlp, a) for a in batch], batch_size=size):
-                keep(doc)
-        except Exception:
-            # redo the batch one article at a time to find the one that fails
-            done = {r["article_id"] for r in rows}
-            for article in batch:
-                if article.article_id in done:
-                    continue
-                try:
-                    keep(nlp(make_doc(nlp, article)))
-                except Exception as exc:  # noqa: BLE001 - any failure is reported, not fatal
-                    error = CorpusError(article.article_id, f"extraction failed ({type(exc).__name__}: {exc})")
-                    if failures is None:
-                        raise error from exc
-                    failures.append(error)
+        for article_rows_ in article_rows(batch, nlp, keep_other, failures).values():
+            rows.extend(article_rows_)
     return claims_frame(dedupe(rows))
 
 
-def _batches(items: Iterable[Article], size: int) -> Iterable[list[Article]]:
-    batch: list[Article] = []
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -133,11 +141,27 @@ def _batches(items: Iterable[Article], size: int) -> Iterable[list[Article]]:
         yield batch
 
 
+# -- worker processes: each loads the pipeline once -------------------------------------
+_WORKER: dict[str, object] = {}
+
+
+def _worker_init(models_dir: str | None) -> None:
+    _WORKER["nlp"] = build_nlp(models_dir)
+
+
+def _worker_run(job: tuple[list[Article], bool]) -> tuple[dict[str, list[dict]], list[tuple[str, str]]]:
+    batch, keep_other = job
+    failures: list[CorpusError] = []
+    rows = article_rows(batch, _WORKER["nlp"], keep_other, failures)  # type: ignore[arg-type]
+    return rows, [(f.path, f.problem) for f in failures]
+
+
 @dataclass
 class ExtractResult:
     table: pd.DataFrame
     articles: int
     failures: list[CorpusError] = field(default_factory=list)
+    cached: int = 0
 
 
 def extract_corpus(
@@ -145,16 +169,89 @@ def extract_corpus(
     models_dir: str | Path | None = None,
     keep_other: bool = False,
     nlp: Language | None = None,
+    jobs: int = 1,
+    cache: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExtractResult:
-    """Read a corpus folder and extract every readable article; bad files are collected, not fatal."""
-    good: list[Article] = []
+    """Read a corpus folder and extract every readable article.
+
+    Articles stream through in batches (memory stays flat as the corpus grows); with
+    `jobs` > 1 the batches go to that many worker processes; with `cache` set, an article
+    whose text, metadata, models/ and version are unchanged is not processed again. The
+    table is the same, byte for byte, whichever way it was made. Bad files are collected,
+    not fatal.
+    """
+    models_dir = str(Path(models_dir or DEFAULT_MODELS_DIR).resolve())
+    domain = load_domain(models_dir)
+    batch_size = int(domain.config["nlp"].get("batch_size", 16))
+    store = ResultCache(cache, domain.digest, keep_other) if cache else None
     failures: list[CorpusError] = []
-    for item in iter_corpus(corpus_dir):
-        (failures if isinstance(item, CorpusError) else good).append(item)
-    nlp = nlp or build_nlp(models_dir)
-    table = extract_articles(good, nlp, keep_other=keep_other, failures=failures)
-    failed = {f.path for f in failures}
-    return ExtractResult(table=table, articles=sum(1 for a in good if a.article_id not in failed), failures=failures)
+    rows: list[dict] = []
+    done = cached = 0
+
+    def todo() -> Iterator[list[Article]]:
+        """Batches of articles that need the pipeline; cached ones are served on the way."""
+        nonlocal done, cached
+        pending: list[Article] = []
+        for item in iter_corpus(corpus_dir):
+            if isinstance(item, CorpusError):
+                failures.append(item)
+                continue
+            hit = store.get(item) if store else None
+            if hit is not None:
+                rows.extend(hit)
+                cached += 1
+                done += 1
+                if progress:
+                    progress(1)
+                continue
+            pending.append(item)
+            if len(pending) >= batch_size:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
+
+    def take(batch: list[Article], result: dict[str, list[dict]]) -> None:
+        nonlocal done
+        for article in batch:
+            if article.article_id in result:
+                rows.extend(result[article.article_id])
+                if store:
+                    store.put(article, result[article.article_id])
+                done += 1
+        if store:
+            store.commit()
+        if progress:
+            progress(len(batch))
+
+    # more workers than batches only costs start-up time
+    jobs = max(1, min(jobs, -(-len(corpus_files(corpus_dir)) // batch_size)))
+    try:
+        if jobs > 1:
+            import multiprocessing as mp
+
+            with mp.get_context("fork").Pool(jobs, initializer=_worker_init, initargs=(models_dir,)) as pool:
+                batches: list[list[Article]] = []
+
+                def feed() -> Iterator[tuple[list[Article], bool]]:
+                    for batch in todo():
+                        batches.append(batch)
+                        yield batch, keep_other
+
+                for k, (result, failed) in enumerate(pool.imap(_worker_run, feed())):
+                    failures.extend(CorpusError(path, problem) for path, problem in failed)
+                    take(batches[k], result)
+                    batches[k] = []
+        else:
+            pipeline_nlp = nlp
+            for batch in todo():
+                pipeline_nlp = pipeline_nlp or build_nlp(models_dir)
+                take(batch, article_rows(batch, pipeline_nlp, keep_other, failures))
+    finally:
+        if store:
+            store.close()
+    return ExtractResult(table=claims_frame(dedupe(rows)), articles=done, failures=failures, cached=cached)
 
 
 def extract_text(text: str, published: str, article_id: str = "text", nlp: Language | None = None, keep_other: bool = False) -> pd.DataFrame:
