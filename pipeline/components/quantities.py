@@ -128,7 +128,7 @@ def teach_quantulum(domain: Domain) -> None:
 SPACES = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " "})
 
 
-@lru_cache(maxsize=20000)
+@lru_cache(maxsize=4096)  # repeated sentences (datelines, boilerplate) only: memory stays flat
 def _quantulum(text: str) -> tuple[tuple[float, str, int, int, bool], ...]:
     # thin, narrow and non-breaking spaces group thousands too; each is one character, so
     # reading them as a plain space keeps every offset
