@@ -18,7 +18,6 @@ import yaml
 from thinc.api import Config
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-MODEL_FILES = ("taxonomy.yaml", "units.yaml", "cues.yaml", "events.yaml", "places.yaml", "pipeline.cfg")
 
 
 class DomainError(ValueError):

@@ -189,28 +189,25 @@ def extract_corpus(
     rows: list[dict] = []
     done = cached = 0
 
-    def todo() -> Iterator[list[Article]]:
-        """Batches of articles that need the pipeline; cached ones are served on the way."""
+    def misses() -> Iterator[Article]:
+        """Articles that need the pipeline; bad files and cached results are taken on the way."""
         nonlocal done, cached
-        pending: list[Article] = []
         for item in iter_corpus(corpus_dir):
             if isinstance(item, CorpusError):
                 failures.append(item)
                 continue
             hit = store.get(item) if store else None
-            if hit is not None:
-                rows.extend(hit)
-                cached += 1
-                done += 1
-                if progress:
-                    progress(1)
+            if hit is None:
+                yield item
                 continue
-            pending.append(item)
-            if len(pending) >= batch_size:
-                yield pending
-                pending = []
-        if pending:
-            yield pending
+            rows.extend(hit)
+            cached += 1
+            done += 1
+            if progress:
+                progress(1)
+
+    def todo() -> Iterator[list[Article]]:
+        return _batches(misses(), batch_size)
 
     def take(batch: list[Article], result: dict[str, list[dict]]) -> None:
         nonlocal done

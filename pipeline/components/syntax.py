@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-NOUN_LIKE = {"NOUN", "PROPN", "PRON", "NUM", "X", "SYM", "ADJ"}
 MODIFIER_DEPS = {"amod", "compound", "nmod", "poss", "nummod", "quantmod", "advmod", "npadvmod", "det"}
 ARG_DEPS = {"dobj", "attr", "acomp", "oprd", "xcomp", "agent", "prt", "neg", "dative", "nsubj", "nsubjpass", "ccomp", "advcl", "npadvmod", "advmod", "aux", "auxpass", "acl"}
 NOUN_PREPS = {"of"}
