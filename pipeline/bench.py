@@ -49,8 +49,9 @@ def write_corpus(folder: Path, copies: int) -> int:
 
     folder.mkdir(parents=True, exist_ok=True)
     words = 0
+    bases = base_articles()
     for c in range(copies):
-        for art in base_articles():
+        for art in bases:
             v = varied(art, c)
             words += len(v.body.split())
             (folder / f"{v.article_id}.txt").write_text(format_article(v), encoding="utf-8")

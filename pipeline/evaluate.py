@@ -20,6 +20,8 @@ from typing import Callable
 
 import pandas as pd
 
+from .table import format_value
+
 GOLD_COLUMNS = ["article_id", "metric", "value", "unit", "qualifier", "date", "period_start", "surface"]
 CLAIM_COLUMNS = ["article_id", "metric", "value", "unit", "qualifier", "date", "period_start", "surface"]
 ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -280,12 +282,6 @@ def evaluate_files(gold_path: str | Path, claims_path: str | Path) -> Report:
 
 
 # -- printing -----------------------------------------------------------------------------------
-def _fmt_value(v: float) -> str:
-    from .table import format_value
-
-    return format_value(v)
-
-
 def format_report(report: Report) -> str:
     """A readable table for the terminal."""
     out = []
@@ -308,7 +304,7 @@ def format_report(report: Report) -> str:
         out.append("")
         out.append(f"{title}: {len(rows)}")
         for r in rows:
-            out.append(f"  {r['article_id']}  {r['metric']} {_fmt_value(r['value'])} {r['unit']} @{r['date']}  {r['surface']!r} {extra(r)}".rstrip())
+            out.append(f"  {r['article_id']}  {r['metric']} {format_value(r['value'])} {r['unit']} @{r['date']}  {r['surface']!r} {extra(r)}".rstrip())
             if r.get("sentence"):
                 sent = " ".join(str(r["sentence"]).split())
                 out.append(f"      {sent[:220]}{'...' if len(sent) > 220 else ''}")
@@ -317,7 +313,7 @@ def format_report(report: Report) -> str:
             out.append("")
             out.append(f"{title}: {len(rows)}")
             for r in rows:
-                out.append(f"  {r['article_id']}  {r['metric']} {_fmt_value(r['value'])}  {r['surface']!r}: gold {r['gold']!r}, predicted {r['predicted']!r}")
+                out.append(f"  {r['article_id']}  {r['metric']} {format_value(r['value'])}  {r['surface']!r}: gold {r['gold']!r}, predicted {r['predicted']!r}")
     return "\n".join(out)
 
 

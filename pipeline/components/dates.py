@@ -32,6 +32,7 @@ MONTHS = (
 ).split()
 DATE_WORDS = re.compile(r"\b(?:\d{4}|" + "|".join(MONTHS) + r"|year|month|week|yesterday|ago|today)\b", re.I)
 YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|—|to|and|through|until)\s*((?:19|20)?\d\d)\b")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # "from 2020 to 2023", "between 2019 and 2021", "in 2020-2023": spaCy often tags one year only
 RANGE_PHRASE = re.compile(
     r"\b(?:(?:from|between|in|during|over)\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|and|through|until)\s*((?:19|20)\d\d)\b",
@@ -68,7 +69,7 @@ def resolve_phrase(phrase: str, published: str, periods: tuple[tuple[str, int], 
         return ""  # a decade
     if published:
         text = re.sub(r"\b(?:of\s+)?(?:the|this)\s+year\b", lambda m: ("of " if m.group(0).startswith("of") else "") + published[:4], text)
-    years = re.findall(r"\b(?:19|20)\d\d\b", text)
+    years = YEAR.findall(text)
     # "the first half of 2024", "the end of 2023"
     for words_, month in periods:
         m = re.search(rf"\b{re.escape(words_)}\s+of\s+(?:the\s+year\s+)?((?:19|20)\d\d)\b", text)
@@ -166,6 +167,7 @@ class DateFinder:
         self.speech = {w.lower() for w in self.cues.get("speech_verbs", ())}
         self.since = tuple(w.lower() for w in self.cues.get("since", ()))
         self.since_words = {w for w in self.since if " " not in w}
+        self.when_words = {w.lower() for w in self.cues.get("when_before_since", ())}
 
     def resolve(self, text: str, published: str) -> str:
         return resolve_phrase(text, published, self.periods)
@@ -212,7 +214,7 @@ class DateFinder:
             if tok.lower_ == "from":
                 continue  # "from" alone starts too many things that are not dates
             prev = sent.doc[tok.i - 1] if tok.i > sent.start else None
-            if prev is not None and (prev.like_num or prev.lemma_.lower() in ("year", "decade", "month", "week", "day", "long", "shortly", "soon")):
+            if prev is not None and (prev.like_num or prev.lemma_.lower() in self.when_words):
                 continue  # "decades after the civil war ended": when, not since when
             if tok.dep_ == "mark":
                 # "since our programme began in 1998": the clause the word introduces
@@ -223,9 +225,6 @@ class DateFinder:
                 dates = [e.text for e in sent.ents if e.label_ == "DATE" and e.start >= sub[0].i and e.end <= sub[-1].i + 1]
                 out.append(_Phrase(sent.doc[sub[0].i : sub[-1].i + 1].text, "since", clause.head, {t.i for t in sub}, dates[0] if dates else ""))
                 continue
-            prev = sent.doc[tok.i - 1] if tok.i > sent.start else None
-            if prev is not None and (prev.like_num or prev.lemma_.lower() in ("year", "decade", "month", "week", "day", "long", "shortly", "soon")):
-                continue  # "decades after the war ended": when, not since when
             sub = list(tok.subtree)
             if len(sub) < 2 or any(t.i in claim_tokens for t in sub):
                 continue
@@ -238,14 +237,14 @@ class DateFinder:
         Saturday", "announced on 3 May"); "reported 57 casualties in 2022" keeps its year."""
         if cue_words[:1] == ["on"] or not cue_words:
             return True
-        return bool(re.search(r"\b\d{1,2}\b(?!\d)", re.sub(r"\b(?:19|20)\d\d\b", "", text)))
+        return bool(re.search(r"\b\d{1,2}\b(?!\d)", YEAR.sub("", text)))
 
     # -- resolving -------------------------------------------------------------------------------
     def event_start(self, text: str, places: set[str], doc_text: str = "") -> str:
         """The month a known event ended, when the phrase names it ("after the 44-day war")
         or says "the war" in an article that names it or states its year."""
         low = text.lower()
-        stated = re.findall(r"\b(?:19|20)\d\d\b", low)
+        stated = YEAR.findall(low)
         candidates = [e for e in self.domain.events if any(p in places for p in e.places)]
         for e in candidates:
             if any(p in low for p in e.phrases) and (not stated or (e.year and str(e.year) in stated)):
@@ -274,7 +273,7 @@ class DateFinder:
             return event
         if not explicit:
             # "since the end of the civil war in 2009": the one year the phrase states
-            years = re.findall(r"\b(?:19|20)\d\d\b", phrase.text)
+            years = YEAR.findall(phrase.text)
             if len(set(years)) == 1:
                 explicit = years[0]
         return explicit
@@ -292,11 +291,12 @@ class DateFinder:
             if noun.dep_ == "pobj":
                 figure_tokens[s.start].add(noun.head.i)  # "down from 1,174 km² in 2000"
         by_sent: dict[int, list[_Phrase]] = {}
+        wide_reach = [self.reach(span, cross_clauses=True) for span in spans]
         reaches: dict[int, list[dict[int, int]]] = {}
-        for span in spans:
-            reaches.setdefault(span.sent.start, []).append(self.reach(span, cross_clauses=True))
+        for span, r in zip(spans, wide_reach):
+            reaches.setdefault(span.sent.start, []).append(r)
         pairs = []
-        for span in spans:
+        for k, span in enumerate(spans):
             claim: Claim = span._.claim
             sent = span.sent
             if sent.start not in by_sent:
@@ -334,7 +334,7 @@ class DateFinder:
             # such as "between 1964 and 1973" still bounds it)
             if not start and cumulative:
                 since = [p for p in phrases if p.role == "since"]
-                wide = self.reach(span, cross_clauses=True)
+                wide = dict(wide_reach[k])
                 # "18,900 hazardous areas covering 2,900 km² since 1989": a phrase on a
                 # participle describing the counted noun dates the noun too
                 _number, noun = counted_noun(span)

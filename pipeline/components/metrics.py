@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -19,6 +20,7 @@ from .claim import Claim, claim_spans, set_claims
 from .syntax import Context, clause_ancestors, context, words
 
 
+@lru_cache(maxsize=64)
 def _lemmas(domain: Domain, key: str) -> frozenset[str]:
     return frozenset(w for term in domain.not_claims.get(key, ()) for w in term)
 

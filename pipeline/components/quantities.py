@@ -269,9 +269,8 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
         overlaps = ent.start_char < found.end and found.start < ent.end_char
         if not overlaps:
             continue
-        if ent.label_ in ("DATE", "TIME") and kind in ("count", "length", "area", "percent") and ent.label_ != "PERCENT":
-            if kind == "count":
-                return True
+        if ent.label_ in ("DATE", "TIME") and kind == "count":
+            return True  # "May 24-26", "2024": a bare number inside a date
         if ent.label_ == "ORDINAL":
             return True
     if kind == "duration":
