@@ -114,6 +114,50 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _from_table(step, out: str):
+    """Run a step that reads a claims table and writes `out`; a bad table, bad settings or
+    an unwritable output is one error line (the old output stays), and None."""
+    from .domain import DomainError
+    from .evaluate import EvalError
+
+    try:
+        return step()
+    except (EvalError, DomainError) as exc:
+        _err(str(exc))
+    except OSError as exc:
+        _err(f"{out}: cannot be written ({exc.strerror or exc}); left as it was")
+    return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check_file
+
+    findings = _from_table(lambda: check_file(args.claims, args.out, args.models), args.out)
+    if findings is None:
+        return 2
+    counts = findings["rule"].value_counts()
+    summary = ", ".join(f"{counts.get(r, 0)} {r}" for r in ("conflict", "regression", "outlier"))
+    if not args.quiet:
+        print(f"{len(findings)} finding(s): {summary} -> {args.out}")
+        for f in findings.to_dict("records"):
+            print(f"  {f['rule']:<10} {f['location']} / {f['metric']}: {f['detail']}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import report_file
+
+    counts = _from_table(lambda: report_file(args.claims, args.out, corpus_dir=args.corpus, models_dir=args.models), args.out)
+    if counts is None:
+        return 2
+    if counts["sources_found"] < counts["articles"]:
+        missing = counts["articles"] - counts["sources_found"]
+        _err(f"{args.corpus}: {missing} of {counts['articles']} article(s) not found; their sources show as ids only")
+    if not args.quiet:
+        print(f"report: {counts['claims']} claims from {counts['articles']} articles -> {args.out}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
 
@@ -153,6 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", default=None, help="also write the full report as JSON")
     v.add_argument("--min-f1", type=float, default=None, help="exit 1 when claim-level F1 is below this")
     v.set_defaults(func=cmd_eval)
+    c = sub.add_parser("check", help="find conflicts, regressions and outliers in a claims table")
+    c.add_argument("--claims", default="outputs/claims.csv")
+    c.add_argument("--out", default="outputs/conflicts.csv", help="findings CSV (default: outputs/conflicts.csv)")
+    c.add_argument("--models", default=None, help="domain model folder with checks.yaml (default: the project's models/)")
+    c.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("report", help="write a self-contained HTML report of a claims table")
+    r.add_argument("--claims", default="outputs/claims.csv")
+    r.add_argument("--out", default="outputs/report.html", help="HTML file (default: outputs/report.html)")
+    r.add_argument("--corpus", default="corpus", help="corpus folder, for outlets, titles and links (default: corpus)")
+    r.add_argument("--models", default=None, help="domain model folder with report.yaml and checks.yaml")
+    r.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    r.set_defaults(func=cmd_report)
+
     b = sub.add_parser("bench", help="speed benchmark: figures to the terminal and outputs/bench.json")
     b.add_argument("--sizes", default="1,10,100", help="copies of the base articles (default 1,10,100)")
     b.add_argument("--out", default="outputs/bench.json")

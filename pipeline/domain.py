@@ -94,7 +94,7 @@ class Domain:
         return next((m for m in self.metrics if m.id == metric_id), None)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -142,12 +142,12 @@ def load_domain(path: str | Path | None = None) -> Domain:
 @lru_cache(maxsize=8)
 def _load_domain(path: str, digest: str) -> Domain:
     root = Path(path)
-    tax = _read_yaml(root / "taxonomy.yaml")
-    units = _read_yaml(root / "units.yaml")
-    cues = _read_yaml(root / "cues.yaml")
-    events = _read_yaml(root / "events.yaml")
+    tax = read_yaml(root / "taxonomy.yaml")
+    units = read_yaml(root / "units.yaml")
+    cues = read_yaml(root / "cues.yaml")
+    events = read_yaml(root / "events.yaml")
     places_path = root / "places.yaml"
-    places = _read_yaml(places_path).get("places", []) if places_path.exists() else []
+    places = read_yaml(places_path).get("places", []) if places_path.exists() else []
     cfg_path = root / "pipeline.cfg"
     try:
         config = Config().from_disk(cfg_path)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import run_claims as run
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = sorted((ROOT / "corpus").glob("*.txt"))[0]
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 BAD = {
@@ -112,3 +110,23 @@ def test_an_article_that_breaks_the_pipeline_is_reported_not_fatal(nlp, monkeypa
     table = extract_articles(arts, nlp, failures=failures)
     assert list(table["article_id"]) == ["good"]
     assert len(failures) == 1 and failures[0].path == "bad" and "extraction failed" in failures[0].problem
+
+
+@pytest.mark.parametrize(
+    "command, out_name, claims_text, problem",
+    [
+        ("check", "conflicts.csv", "article_id,metric,value\nx,mine_deaths,12\n", "no column 'unit'"),
+        ("report", "report.html", "article_id,metric,value,unit,qualifier,date,period_start,surface\nx,mine_deaths,twelve,count,exact,2024,,12\n", "row 2, column 'value'"),
+        ("report", "report.html", "article_id,metric,value,unit,qualifier,date,period_start,surface\nx,mine_deaths,12,count,exact,last year,,12\n", "row 2, column 'date'"),
+    ],
+)
+def test_table_commands_bad_claims_keep_old_output(tmp_path, command, out_name, claims_text, problem):
+    claims = tmp_path / "claims.csv"
+    claims.write_text(claims_text, encoding="utf-8")
+    out = tmp_path / out_name
+    out.write_text("previous output\n", encoding="utf-8")
+    proc = run(command, "--claims", str(claims), "--out", str(out), cwd=ROOT)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(claims) in lines[0] and problem in lines[0], proc.stderr
+    assert out.read_text(encoding="utf-8") == "previous output\n"
