@@ -4,7 +4,8 @@ Corpora of 1x, 10x and 100x the size of corpus/ plus the synthetic test articles
 copies varied deterministically (numbers shifted, paragraph order shuffled) so that no
 cache makes the larger sizes free. For each size a separate process measures bare
 `nlp.pipe` and the full pipeline on the same texts (words per second, their ratio, peak
-memory); the stage shares, --jobs 1 against --jobs 2, the cold start and an incremental
+memory); the stage shares, --jobs 1 against --jobs 2 against a Dask LocalCluster of two
+workers (--scheduler local), the cold start and an incremental
 run after adding one article are measured as a user would see them, through the command.
 """
 
@@ -150,6 +151,15 @@ def run(sizes: list[int], out: Path) -> dict:
         j2, _ = run_claims(["extract", "--corpus", str(big), "--out", str(tmp / "j2" / "claims.csv"), "--jobs", "2", "--no-cache", "-q"])
         same = (work / "claims.csv").read_bytes() == (tmp / "j2" / "claims.csv").read_bytes()
         report["jobs"] = {"size": f"{max(sizes)}x", "jobs1_s": j1, "jobs2_s": j2, "speedup": round(j1 / j2, 2), "identical_output": same}
+        # the cluster path: a LocalCluster of 2 worker processes, start-up included, same corpus
+        dc, _ = run_claims(["extract", "--corpus", str(big), "--out", str(tmp / "dask" / "claims.csv"), "--scheduler", "local", "--jobs", "2", "--no-cache", "-q"])
+        report["cluster"] = {
+            "size": f"{max(sizes)}x",
+            "jobs2_s": j2,
+            "local_cluster_2_workers_s": dc,
+            "overhead": round(dc / j2 - 1, 3),
+            "identical_output": (tmp / "dask" / "claims.csv").read_bytes() == (work / "claims.csv").read_bytes(),
+        }
         extra = varied(base_articles()[0], 9999)
         from .corpus import format_article
 
@@ -171,8 +181,12 @@ def format_table(r: dict) -> str:
     lines = [f"{'size':>6} {'articles':>8} {'words':>8} {'bare w/s':>9} {'full w/s':>9} {'ratio':>6} {'peak MB':>8}"]
     for size, m in r["sizes"].items():
         lines.append(f"{size:>6} {m['articles']:>8} {m['words']:>8} {m['bare_words_per_s']:>9} {m['full_words_per_s']:>9} {m['ratio']:>6} {m['peak_rss_mb']:>8}")
-    j, i, c = r["jobs"], r["incremental"], r["cold_start"]
+    j, i, c, d = r["jobs"], r["incremental"], r["cold_start"], r["cluster"]
     lines.append(f"--jobs 1 {j['jobs1_s']} s, --jobs 2 {j['jobs2_s']} s at {j['size']}: {j['speedup']}x (same output: {j['identical_output']})")
+    lines.append(
+        f"--scheduler local (2 Dask workers) {d['local_cluster_2_workers_s']} s vs --jobs 2 {d['jobs2_s']} s at {d['size']}: "
+        f"overhead {100 * d['overhead']:+.1f} % (same output: {d['identical_output']})"
+    )
     lines.append(f"incremental after one new article at {i['size']}: {i['after_one_new_article_s']} s = {100 * i['share']:.1f} % of a full run")
     lines.append(f"cold start, one article: {c['one_article_s']} s")
     lines.append("stage shares: " + ", ".join(f"{k} {v} %" for k, v in r["stage_shares_percent"].items()))

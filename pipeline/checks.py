@@ -24,7 +24,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .corpus import write_atomic
+from .storage import write_atomic
 from .domain import DEFAULT_MODELS_DIR, DomainError, read_yaml
 from .evaluate import read_predicted
 from .table import format_value

@@ -18,10 +18,13 @@ def _err(msg: str) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     from .corpus import CorpusError, corpus_files
     from .domain import DomainError
-    from .extract import ModelNotInstalled, extract_corpus
+    from .extract import ClusterError, ModelNotInstalled, extract_corpus
+    from .storage import local_path
     from .table import write_claims
 
-    cache = None if args.no_cache else Path(args.out).parent / "cache.sqlite"
+    # the cache is a local SQLite file beside the output; an output elsewhere runs uncached
+    out_dir = local_path(args.out)
+    cache = None if args.no_cache or out_dir is None else out_dir.parent / "cache.sqlite"
     bar = None
     if sys.stderr.isatty() and not args.quiet:
         from tqdm import tqdm
@@ -39,10 +42,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             cache=cache,
             progress=bar.update if bar else None,
+            scheduler=args.scheduler,
         )
     except (CorpusError, DomainError, ModelNotInstalled) as exc:
         _err(str(exc))
         return 2
+    except ClusterError as exc:
+        _err(f"{exc}; {args.out} left as it was (finished articles are cached: run again to do the rest)")
+        return 1
     finally:
         if bar:
             bar.close()
@@ -97,7 +104,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .corpus import write_atomic
+    from .storage import write_atomic
     from .evaluate import EvalError, evaluate_files, format_report
 
     try:
@@ -170,13 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     e = sub.add_parser("extract", help="write the claims table from a corpus folder")
-    e.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
-    e.add_argument("--out", default="outputs/claims.csv", help="claims CSV (default: outputs/claims.csv)")
+    e.add_argument("--corpus", default="corpus", help="corpus folder or fsspec URL, e.g. s3://bucket/corpus (default: corpus)")
+    e.add_argument("--out", default="outputs/claims.csv", help="claims CSV, or Parquet when it ends in .parquet; a path or fsspec URL (default: outputs/claims.csv)")
     e.add_argument("--all", action="store_true", help="also list figures that fit no metric, as 'other'")
     e.add_argument("--models", default=None, help="domain model folder (default: the project's models/)")
     e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (and no progress bar)")
     e.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     e.add_argument("--no-cache", action="store_true", help="process every article again (the cache is <out folder>/cache.sqlite)")
+    e.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers",
+    )
     e.set_defaults(func=cmd_extract)
 
     i = sub.add_parser("ingest", help="add articles to the corpus from files, web pages, URLs or stdin (-)")

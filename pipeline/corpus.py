@@ -6,15 +6,15 @@ first character of the body (the line after the closing ``---``).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Iterator
 
 import yaml
+
+from .storage import list_files, name_of, read_bytes
 
 PUBLISHED = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 FRONT_OPEN = "---\n"
@@ -86,10 +86,10 @@ def parse_article(text: str, article_id: str, where: str | Path = "") -> Article
 
 
 def read_article(path: str | Path) -> Article:
-    """Read one corpus file; raises CorpusError naming the file and the problem."""
-    path = Path(path)
+    """Read one corpus file (a path or an fsspec URL); raises CorpusError naming the file
+    and the problem."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except IsADirectoryError:
         raise CorpusError(path, "is a directory, not a file") from None
     except OSError as exc:
@@ -98,15 +98,15 @@ def read_article(path: str | Path) -> Article:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(path, f"not UTF-8 (invalid byte at offset {exc.start})") from None
-    return parse_article(text, path.stem, path)
+    return parse_article(text, name_of(path).removesuffix(".txt"), path)
 
 
-def corpus_files(corpus_dir: str | Path) -> list[Path]:
-    """The article files of a corpus folder, in a stable order."""
-    root = Path(corpus_dir)
-    if not root.is_dir():
-        raise CorpusError(root, "corpus folder not found")
-    return sorted(p for p in root.iterdir() if p.suffix == ".txt" and not p.name.startswith("."))
+def corpus_files(corpus_dir: str | Path) -> list:
+    """The article files of a corpus folder (a path or an fsspec URL), in a stable order."""
+    files = list_files(corpus_dir, ".txt")
+    if files is None:
+        raise CorpusError(corpus_dir, "corpus folder not found")
+    return files
 
 
 def iter_corpus(corpus_dir: str | Path) -> Iterator[Article | CorpusError]:
@@ -125,29 +125,3 @@ def format_article(article: Article) -> str:
     ordered.update(meta)
     front = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, default_style=None, width=10**6)
     return f"{FRONT_OPEN}{front}---\n{article.body}"
-
-
-def write_atomic(path: str | Path, data: str | bytes, overwrite: bool = True) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600); give it the mode any new file gets here
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the file exists: never overwrite
-            os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

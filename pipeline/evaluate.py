@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from typing import Callable
 
 import pandas as pd
 
-from .table import format_value
+from .storage import read_bytes
+from .table import format_value, is_parquet, read_claims
 
 GOLD_COLUMNS = ["article_id", "metric", "value", "unit", "qualifier", "date", "period_start", "surface"]
 CLAIM_COLUMNS = ["article_id", "metric", "value", "unit", "qualifier", "date", "period_start", "surface"]
@@ -36,20 +38,24 @@ class EvalError(ValueError):
 # -- reading ------------------------------------------------------------------------------------
 def read_table(path: str | Path, required: list[str], kind: str) -> pd.DataFrame:
     """Read a gold or claims CSV, validating what scoring needs; one clear error otherwise."""
-    path = Path(path)
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise EvalError(f"{path}: {kind} file has no column {missing[0]!r} (row 1, the header)")
-            rows = list(reader)
+        if is_parquet(path):
+            df = read_claims(path).astype(str)
+        else:
+            text = read_bytes(path).decode("utf-8")
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            df = pd.DataFrame(list(reader), columns=reader.fieldnames or [], dtype=str).fillna("")
     except FileNotFoundError:
         raise EvalError(f"{path}: {kind} file not found") from None
+    except IsADirectoryError:
+        raise EvalError(f"{path}: {kind} file is a directory") from None
     except UnicodeDecodeError as exc:
         raise EvalError(f"{path}: {kind} file is not UTF-8 (byte {exc.start})") from None
-    df = pd.DataFrame(rows, columns=header, dtype=str).fillna("")
+    except (OSError, ValueError) as exc:
+        raise EvalError(f"{path}: {kind} file cannot be read ({exc})") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise EvalError(f"{path}: {kind} file has no column {missing[0]!r} (row 1, the header)")
     validate(df, path, kind)
     df["value"] = df["value"].astype(float)
     return df

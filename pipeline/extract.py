@@ -27,6 +27,10 @@ class ModelNotInstalled(RuntimeError):
     pass
 
 
+class ClusterError(RuntimeError):
+    """The Dask scheduler could not be reached, or articles could not be done on it."""
+
+
 def build_nlp(models_dir: str | Path | None = None) -> Language:
     """The spaCy pipeline described by models/pipeline.cfg."""
     models_dir = str(Path(models_dir or DEFAULT_MODELS_DIR).resolve())
@@ -172,11 +176,15 @@ def extract_corpus(
     jobs: int = 1,
     cache: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> ExtractResult:
     """Read a corpus folder and extract every readable article.
 
     Articles stream through in batches (memory stays flat as the corpus grows); with
-    `jobs` > 1 the batches go to that many worker processes; with `cache` set, an article
+    `jobs` > 1 the batches go to that many worker processes; with `scheduler` (a Dask
+    scheduler address, or "local" for a LocalCluster of `jobs` workers) they go to Dask
+    workers (pipeline.cluster), and articles not done there raise ClusterError after the
+    others are taken; with `cache` set, an article
     whose text, metadata, models/ and version are unchanged is not processed again. The
     table is the same, byte for byte, whichever way it was made. Bad files are collected,
     not fatal.
@@ -225,7 +233,13 @@ def extract_corpus(
     # more workers than batches only costs start-up time
     jobs = max(1, min(jobs, -(-len(corpus_files(corpus_dir)) // batch_size)))
     try:
-        if jobs > 1:
+        if scheduler:
+            from .cluster import run_batches
+
+            for batch, result, failed in run_batches(todo(), scheduler, models_dir, domain.digest, keep_other, workers=jobs):
+                failures.extend(CorpusError(path, problem) for path, problem in failed)
+                take(batch, result)
+        elif jobs > 1:
             import multiprocessing as mp
 
             with mp.get_context("fork").Pool(jobs, initializer=_worker_init, initargs=(models_dir,)) as pool:

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from .corpus import Article, CorpusError, corpus_files, format_article, normalize_published, parse_article, read_article, write_atomic
+from .corpus import Article, CorpusError, corpus_files, format_article, normalize_published, parse_article, read_article
+from .storage import write_atomic
 
 MAX_BYTES = 20 * 1024 * 1024
 TIMEOUT_S = 20.0

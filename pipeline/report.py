@@ -22,7 +22,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .checks import CheckConfig, check_claims, date_span, load_checks, source_differences
-from .corpus import Article, CorpusError, read_article, write_atomic
+from .corpus import Article, CorpusError, read_article
+from .storage import list_files, name_of, write_atomic
 from .domain import DEFAULT_MODELS_DIR, read_yaml
 from .evaluate import read_predicted
 
@@ -68,11 +69,11 @@ def read_articles(corpus_dir: str | Path | None, article_ids: list[str]) -> dict
     """The corpus articles the table cites, for outlet, title, link and exact sentence
     offsets; a missing corpus or file only makes the page less rich."""
     out: dict[str, Article] = {}
-    if not corpus_dir or not Path(corpus_dir).is_dir():
-        return out
-    for article_id in sorted(set(article_ids)):
+    files = list_files(corpus_dir, ".txt") if corpus_dir else None
+    by_id = {name_of(f).removesuffix(".txt"): f for f in files or []}
+    for article_id in sorted(set(article_ids) & set(by_id)):
         try:
-            out[article_id] = read_article(Path(corpus_dir) / f"{article_id}.txt")
+            out[article_id] = read_article(by_id[article_id])
         except CorpusError:
             continue
     return out

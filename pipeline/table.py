@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .corpus import write_atomic
+from .storage import name_of, read_bytes, write_atomic
 
 COLUMNS = [
     "claim_id",
@@ -94,14 +94,43 @@ def to_csv_text(df: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
+def is_parquet(path: str | Path) -> bool:
+    return name_of(path).lower().endswith(".parquet")
+
+
+def to_parquet_bytes(df: pd.DataFrame) -> bytes:
+    """The table as Parquet, with the CSV's columns and types: `value` a number, the
+    offsets integers, everything else text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = df.copy()
+    out["value"] = [float(format_value(v)) for v in out["value"]]
+    kinds = {"value": pa.float64(), **{c: pa.int64() for c in INT_COLUMNS}}
+    for c in out.columns:
+        if c not in kinds:
+            out[c] = out[c].astype(str)
+    schema = pa.schema([(c, kinds.get(c, pa.string())) for c in out.columns])
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(out, schema=schema, preserve_index=False), sink)
+    return sink.getvalue().to_pybytes()
+
+
 def write_claims(df: pd.DataFrame, path: str | Path) -> None:
-    """Write the table atomically: a half-written file never replaces a good one."""
-    write_atomic(path, to_csv_text(df))
+    """Write the table atomically (a half-written file never replaces a good one), as
+    Parquet when the name ends in .parquet, else as CSV; the path may be an fsspec URL."""
+    write_atomic(path, to_parquet_bytes(df) if is_parquet(path) else to_csv_text(df))
 
 
 def read_claims(path: str | Path) -> pd.DataFrame:
-    """Read a claims CSV back with every column as text except the offsets."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    """Read a claims CSV or Parquet file back with every column as text except the offsets."""
+    if is_parquet(path):
+        df = pd.read_parquet(io.BytesIO(read_bytes(path)))
+        if "value" in df.columns:
+            df["value"] = [format_value(v) for v in df["value"]]
+        df = df.astype({c: str for c in df.columns if c not in INT_COLUMNS})
+    else:
+        df = pd.read_csv(io.BytesIO(read_bytes(path)), dtype=str, keep_default_na=False)
     for c in INT_COLUMNS:
         if c in df.columns:
             df[c] = df[c].astype("int64")

@@ -5,7 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.extract import build_nlp
+from pipeline.corpus import format_article, read_article
+from pipeline.extract import build_nlp, extract_corpus
+from pipeline.table import to_csv_text
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +51,22 @@ def claims_table(claims: list[dict]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def big_corpus(tmp_path_factory) -> Path:
+    """40 articles (several batches): the seeds and synthetic articles, copied under new ids."""
+    folder = tmp_path_factory.mktemp("big") / "corpus"
+    folder.mkdir()
+    sources = sorted((ROOT / "corpus").glob("*.txt")) + sorted((ROOT / "tests" / "regression" / "synthetic").glob("*.txt"))
+    for k in range(40):
+        art = read_article(sources[k % len(sources)])
+        (folder / f"copy{k:02d}_{art.article_id}.txt").write_text(format_article(art), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def plain(big_corpus, nlp) -> str:
+    result = extract_corpus(big_corpus, nlp=nlp)
+    assert result.articles == 40 and not result.failures
+    return to_csv_text(result.table)

@@ -15,25 +15,6 @@ from pipeline.table import to_csv_text
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def big_corpus(tmp_path_factory) -> Path:
-    """40 articles (several batches): the seeds and synthetic articles, copied under new ids."""
-    folder = tmp_path_factory.mktemp("big") / "corpus"
-    folder.mkdir()
-    sources = sorted((ROOT / "corpus").glob("*.txt")) + sorted((ROOT / "tests" / "regression" / "synthetic").glob("*.txt"))
-    for k in range(40):
-        art = read_article(sources[k % len(sources)])
-        (folder / f"copy{k:02d}_{art.article_id}.txt").write_text(format_article(art), encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def plain(big_corpus, nlp) -> str:
-    result = extract_corpus(big_corpus, nlp=nlp)
-    assert result.articles == 40 and not result.failures
-    return to_csv_text(result.table)
-
-
 def test_two_jobs_same_bytes(big_corpus, plain):
     assert to_csv_text(extract_corpus(big_corpus, jobs=2).table) == plain
 
