@@ -15,12 +15,11 @@ contract's columns; ``claims check`` is a thin layer over it.
 from __future__ import annotations
 
 import calendar
-import itertools
 import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterator, Mapping
 
 import pandas as pd
 
@@ -104,11 +103,17 @@ def value_range(value: float, qualifier: str, cfg: CheckConfig) -> tuple[float, 
     return value, value
 
 
+def range_gap(low: tuple[float, float], high: tuple[float, float]) -> float:
+    """How far range `high` lies above range `low`, relative to the values at the gap
+    (zero or less: they meet)."""
+    bottom, top = low[1], high[0]
+    scale = max(abs(top), abs(bottom))
+    return (top - bottom) / scale if scale and math.isfinite(scale) else float(top > bottom)
+
+
 def apart(a: tuple[float, float], b: tuple[float, float], tolerance: float) -> bool:
     """True when two ranges are separated by more than `tolerance` of the larger value."""
-    low, high = (a, b) if a[1] <= b[1] else (b, a)
-    gap = high[0] - low[1]
-    return gap > tolerance * max(abs(high[0]), abs(low[1]))
+    return max(range_gap(a, b), range_gap(b, a)) > tolerance
 
 
 def date_span(text: str) -> tuple[date, date]:
@@ -128,7 +133,10 @@ def period_key(text: str, cfg: CheckConfig) -> str:
 
 
 # -- the rules -----------------------------------------------------------------------------------
-def _finding(rule: str, a: pd.Series, b: pd.Series, detail: str) -> dict:
+Claim = Mapping[str, Any]  # a row of the prepared table
+
+
+def _finding(rule: str, a: Claim, b: Claim, detail: str) -> dict:
     row = {"rule": rule, "location": a["location"], "metric": a["metric"], "unit": a["unit"], "detail": detail}
     for f in CLAIM_FIELDS:
         row[f"{f}_a"] = a[f]
@@ -137,57 +145,70 @@ def _finding(rule: str, a: pd.Series, b: pd.Series, detail: str) -> dict:
     return row
 
 
-def _describe(claim: pd.Series) -> str:
+def _describe(claim: Claim) -> str:
     sign = {"lower_bound": "over ", "upper_bound": "up to ", "approx": "about "}.get(claim["qualifier"], "")
     return f"{sign}{float(claim['value']):,.10g} ({claim['date']}, {claim['article_id']})"
 
 
-def _groups(df: pd.DataFrame, keys: list[str]) -> Iterable[pd.DataFrame]:
+def _groups(df: pd.DataFrame, keys: list[str], min_size: int = 2) -> Iterator[list[dict]]:
+    """The claims of each group, as records in table order."""
     for _, group in df.groupby(keys, sort=True, dropna=False):
-        if len(group) > 1:
-            yield group
+        if len(group) >= min_size:
+            yield group.to_dict("records")
+
+
+def _gap(low: Claim, high: Claim) -> float:
+    return range_gap(low["_range"], high["_range"])
 
 
 def find_conflicts(df: pd.DataFrame, cfg: CheckConfig) -> list[dict]:
+    """Each claim is paired with the earlier claim of its group (table order) that it
+    contradicts most, so a group of n claims gives at most n - 1 findings."""
     out = []
-    for group in _groups(df, ["location", "metric", "unit", "_period", "_start"]):
-        for (_, a), (_, b) in itertools.combinations(group.iterrows(), 2):
-            if apart(a["_range"], b["_range"], cfg.tolerance):
-                out.append(_finding("conflict", a, b, f"{_describe(a)} vs {_describe(b)}, same period {a['_period']}"))
+    for claims in _groups(df, ["location", "metric", "unit", "_period", "_start"]):
+        top = bottom = claims[0]  # earlier claims with the highest low end, the lowest high end
+        for claim in claims[1:]:
+            above, below = _gap(claim, top), _gap(bottom, claim)
+            other, gap = (top, above) if above >= below else (bottom, below)
+            if gap > cfg.tolerance:
+                out.append(_finding("conflict", other, claim, f"{_describe(other)} vs {_describe(claim)}, same period {claim['_period']}"))
+            top = claim if claim["_range"][0] > top["_range"][0] else top
+            bottom = claim if claim["_range"][1] < bottom["_range"][1] else bottom
     return out
 
 
 def find_regressions(df: pd.DataFrame, cfg: CheckConfig) -> list[dict]:
+    """Each claim is paired with the claim dated wholly before it whose range it falls
+    furthest below (sweeping the group by date, so large groups stay cheap)."""
     out = []
     df = df[df["metric"].isin(cfg.regression_metrics)]
-    for group in _groups(df, ["location", "metric", "unit", "_series"]):
-        rows = list(group.sort_values(["_first", "_last", "article_id", "claim_id"]).iterrows())
-        for _, later in rows:
-            earlier = [e for _, e in rows if e["_last"] < later["_first"]]
-            # the earlier claim it falls furthest below
-            worst = max(earlier, key=lambda e: e["_range"][0], default=None)
-            if worst is None or not (later["_range"][1] < worst["_range"][0]):
-                continue
-            if apart(worst["_range"], later["_range"], cfg.tolerance):
+    for claims in _groups(df, ["location", "metric", "unit", "_series"]):
+        by_first = sorted(claims, key=lambda c: (c["_first"], c["_last"], c["article_id"], c["claim_id"]))
+        by_last = sorted(claims, key=lambda c: (c["_last"], c["_first"], c["article_id"], c["claim_id"]))
+        worst, k = None, 0
+        for later in by_first:
+            while k < len(by_last) and by_last[k]["_last"] < later["_first"]:
+                if worst is None or by_last[k]["_range"][0] > worst["_range"][0]:
+                    worst = by_last[k]
+                k += 1
+            if worst is not None and _gap(later, worst) > cfg.tolerance:
                 out.append(_finding("regression", worst, later, f"fell from {_describe(worst)} to {_describe(later)}"))
     return out
 
 
 def find_outliers(df: pd.DataFrame, cfg: CheckConfig) -> list[dict]:
     out = []
-    for _, group in df.groupby(["location", "metric", "unit"], sort=True):
-        if len(group) < cfg.outlier_min_claims:
-            continue
-        median = float(group["value"].median())
+    for claims in _groups(df, ["location", "metric", "unit"], min_size=cfg.outlier_min_claims):
+        values = [float(c["value"]) for c in claims]
+        median = float(pd.Series(values).median())
         if median <= 0:
             continue
-        nearest = group.loc[(group["value"] - median).abs().sort_values(kind="mergesort").index[0]]
-        for _, claim in group.iterrows():
-            v = float(claim["value"])
+        nearest = min(claims, key=lambda c: abs(float(c["value"]) - median))
+        for claim, v in zip(claims, values):
             ratio = v / median if v > 0 else math.inf
             if ratio > cfg.outlier_factor or ratio < 1 / cfg.outlier_factor:
                 how = f"{ratio:.1f}x" if ratio >= 1 else f"1/{1 / ratio:.0f}" if ratio > 0 else "0x"
-                detail = f"{_describe(claim)} is {how} the median {median:,.10g} of {len(group)} claims"
+                detail = f"{_describe(claim)} is {how} the median {median:,.10g} of {len(claims)} claims"
                 out.append(_finding("outlier", claim, nearest, detail))
     return out
 
