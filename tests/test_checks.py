@@ -100,3 +100,25 @@ def test_check_command_writes_findings_csv(tmp_path):
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns) == FINDING_COLUMNS
     assert written.loc[0, "rule"] == "outlier" and written.loc[0, "value_a"] == "5200"
+
+
+def test_source_differences_lowest_and_highest_across_articles():
+    from pipeline.checks import source_differences
+
+    claims = table(
+        [
+            {"id": "a", "metric": "area_cleared", "unit": "hectare", "value": 5000, "date": "2022", "article": "one"},
+            {"id": "b", "metric": "area_cleared", "unit": "hectare", "value": 9000, "date": "2024", "article": "two"},
+            {"id": "c", "metric": "area_cleared", "unit": "hectare", "value": 7000, "date": "2023", "article": "three"},
+            # one article alone, and two articles within 1 %, are no difference
+            {"id": "d", "metric": "deminers", "value": 300, "date": "2022", "article": "one"},
+            {"id": "e", "metric": "deminers", "value": 420, "date": "2023", "article": "one"},
+            {"id": "f", "metric": "funding", "unit": "usd", "value": 1000000, "date": "2022", "article": "one"},
+            {"id": "g", "metric": "funding", "unit": "usd", "value": 1005000, "date": "2022", "article": "two"},
+            # casualties are compared within one count start only
+            {"id": "h", "metric": "mine_casualties", "value": 300, "date": "2022", "period_start": "2020-11", "article": "one"},
+            {"id": "i", "metric": "mine_casualties", "value": 3000, "date": "2023", "article": "two"},
+        ]
+    )
+    diff = source_differences(claims)
+    assert diff[["metric", "claim_id_low", "claim_id_high", "claims", "articles"]].values.tolist() == [["area_cleared", "a", "b", 3, 3]]
