@@ -229,6 +229,7 @@ def report_context(
             "end": r.get("end", ""),
         }
 
+    views = {i: claim_view(r) for i, r in zip(df.index, df.to_dict("records"))}
     places = []
     for place, pdf in sorted(df.groupby("place"), key=lambda kv: (kv[0] == style.no_place, -len(kv[1]), kv[0])):
         sections = []
@@ -240,14 +241,14 @@ def report_context(
                     "metric": style.metric(metric),
                     "metric_id": metric,
                     "unit": style.unit(unit),
-                    "claims": [claim_view(r) for r in mdf.to_dict("records")],
+                    "claims": [views[i] for i in mdf.index],
                     "articles": mdf["article_id"].nunique(),
                     "spec": _json_for_script(chart_spec(mdf, style, unit)),
                 }
             )
         places.append({"name": place, "id": _slug("place", place), "claims": len(pdf), "sections": sections})
 
-    by_id = {r["claim_id"]: claim_view(r) for r in df.to_dict("records")}
+    by_id = {v["id"]: v for v in views.values()}
 
     def finding_view(f: Mapping[str, Any]) -> dict[str, Any]:
         return {
