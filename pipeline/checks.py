@@ -26,7 +26,7 @@ import pandas as pd
 from .storage import write_atomic
 from .domain import DEFAULT_MODELS_DIR, DomainError, read_yaml
 from .evaluate import read_predicted
-from .table import format_value
+from .table import complete, format_value
 
 CLAIM_FIELDS = ["claim_id", "article_id", "value", "qualifier", "date", "period_start", "surface", "sentence"]
 FINDING_COLUMNS = (
@@ -216,11 +216,7 @@ def find_outliers(df: pd.DataFrame, cfg: CheckConfig) -> list[dict]:
 def prepare(claims: pd.DataFrame, cfg: CheckConfig) -> pd.DataFrame:
     """The claims the checks compare (a metric and a place), with their ranges, date spans,
     periods and series (the count start, for metrics counted from one)."""
-    df = claims.copy()
-    for col in ("claim_id", "location", "sentence", "period_start", "surface"):
-        if col not in df.columns:
-            df[col] = [f"row{i + 2}" for i in range(len(df))] if col == "claim_id" else ""
-    df = df.fillna("")
+    df = complete(claims)
     df = df[(df["metric"] != "other") & (df["location"].astype(str).str.strip() != "")].copy()
     df["value"] = df["value"].astype(float)
     df["_range"] = [value_range(v, q, cfg) for v, q in zip(df["value"], df["qualifier"])]

@@ -26,8 +26,8 @@ import dask
 from distributed import Client, LocalCluster, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .corpus import Article, CorpusError
-from .extract import ClusterError, article_rows, build_nlp
+from .corpus import Article
+from .extract import BatchResult, ClusterError, batch_result, build_nlp
 
 PLUGIN_NAME = "mine-claims-pipeline"
 # Worker settings for `--scheduler local`, measured on the benchmark corpus: Dask's nanny
@@ -84,14 +84,12 @@ class PipelinePlugin(WorkerPlugin):
         load_pipeline(self.models, self.digest)
 
 
-def run_batch(batch: list[Article], keep_other: bool, digest: str) -> tuple[dict[str, list[dict]], list[tuple[str, str]]]:
+def run_batch(batch: list[Article], keep_other: bool, digest: str) -> BatchResult:
     """One task: the rows of a batch of articles, and the articles that failed."""
     if _STATE.get("digest") != digest:
         raise ClusterError(f"worker has no pipeline for models {digest} (the worker plugin did not run)")
-    failures: list[CorpusError] = []
     with _LOCK:  # one pipeline per process: tasks on threads of one worker take turns
-        rows = article_rows(batch, _STATE["nlp"], keep_other, failures)
-    return rows, [(f.path, f.problem) for f in failures]
+        return batch_result(batch, _STATE["nlp"], keep_other)
 
 
 @contextmanager

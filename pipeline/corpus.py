@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import yaml
 
@@ -109,13 +109,18 @@ def corpus_files(corpus_dir: str | Path) -> list:
     return files
 
 
-def iter_corpus(corpus_dir: str | Path) -> Iterator[Article | CorpusError]:
-    """Every article of a folder, or the error that stops one: a bad file never stops the rest."""
-    for path in corpus_files(corpus_dir):
+def iter_files(files: Iterable[str | Path]) -> Iterator[Article | CorpusError]:
+    """Each file's article, or the error that stops one: a bad file never stops the rest."""
+    for path in files:
         try:
             yield read_article(path)
         except CorpusError as exc:
             yield exc
+
+
+def iter_corpus(corpus_dir: str | Path) -> Iterator[Article | CorpusError]:
+    """Every article of a folder (see iter_files)."""
+    return iter_files(corpus_files(corpus_dir))
 
 
 def format_article(article: Article) -> str:

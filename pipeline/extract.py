@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from . import components  # noqa: F401  (importing registers the factories)
 from .components import Claim, claim_spans
 from .cache import ResultCache
-from .corpus import Article, CorpusError, corpus_files, iter_corpus
+from .corpus import Article, CorpusError, corpus_files, iter_files
 from .domain import DEFAULT_MODELS_DIR, load_domain
 from .table import claims_frame, dedupe
 
@@ -153,11 +153,20 @@ def _worker_init(models_dir: str | None) -> None:
     _WORKER["nlp"] = build_nlp(models_dir)
 
 
-def _worker_run(job: tuple[list[Article], bool]) -> tuple[dict[str, list[dict]], list[tuple[str, str]]]:
-    batch, keep_other = job
+BatchResult = tuple[dict[str, list[dict]], list[tuple[str, str]]]
+
+
+def batch_result(batch: list[Article], nlp: Language, keep_other: bool) -> BatchResult:
+    """A batch's rows per article id and its failures as (article, problem) pairs: what a
+    worker process, forked or on a cluster, sends back."""
     failures: list[CorpusError] = []
-    rows = article_rows(batch, _WORKER["nlp"], keep_other, failures)  # type: ignore[arg-type]
+    rows = article_rows(batch, nlp, keep_other, failures)
     return rows, [(f.path, f.problem) for f in failures]
+
+
+def _worker_run(job: tuple[list[Article], bool]) -> BatchResult:
+    batch, keep_other = job
+    return batch_result(batch, _WORKER["nlp"], keep_other)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -197,10 +206,12 @@ def extract_corpus(
     rows: list[dict] = []
     done = cached = 0
 
+    files = corpus_files(corpus_dir)
+
     def misses() -> Iterator[Article]:
         """Articles that need the pipeline; bad files and cached results are taken on the way."""
         nonlocal done, cached
-        for item in iter_corpus(corpus_dir):
+        for item in iter_files(files):
             if isinstance(item, CorpusError):
                 failures.append(item)
                 continue
@@ -217,8 +228,9 @@ def extract_corpus(
     def todo() -> Iterator[list[Article]]:
         return _batches(misses(), batch_size)
 
-    def take(batch: list[Article], result: dict[str, list[dict]]) -> None:
+    def take(batch: list[Article], result: dict[str, list[dict]], failed: list[tuple[str, str]] = ()) -> None:
         nonlocal done
+        failures.extend(CorpusError(path, problem) for path, problem in failed)
         for article in batch:
             if article.article_id in result:
                 rows.extend(result[article.article_id])
@@ -231,14 +243,13 @@ def extract_corpus(
             progress(len(batch))
 
     # more workers than batches only costs start-up time
-    jobs = max(1, min(jobs, -(-len(corpus_files(corpus_dir)) // batch_size)))
+    jobs = max(1, min(jobs, -(-len(files) // batch_size)))
     try:
         if scheduler:
             from .cluster import run_batches
 
             for batch, result, failed in run_batches(todo(), scheduler, models_dir, domain.digest, keep_other, workers=jobs):
-                failures.extend(CorpusError(path, problem) for path, problem in failed)
-                take(batch, result)
+                take(batch, result, failed)
         elif jobs > 1:
             import multiprocessing as mp
 
@@ -251,8 +262,7 @@ def extract_corpus(
                         yield batch, keep_other
 
                 for k, (result, failed) in enumerate(pool.imap(_worker_run, feed())):
-                    failures.extend(CorpusError(path, problem) for path, problem in failed)
-                    take(batches[k], result)
+                    take(batches[k], result, failed)
                     batches[k] = []
         else:
             pipeline_nlp = nlp

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from .checks import CheckConfig, check_claims, date_span, load_checks, source_differences
 from .corpus import Article, CorpusError, read_article
 from .storage import list_files, name_of, write_atomic
+from .table import complete
 from .domain import DEFAULT_MODELS_DIR, read_yaml
 from .evaluate import read_predicted
 
@@ -200,12 +201,7 @@ def report_context(
     source_name: str = "",
 ) -> dict[str, Any]:
     """Everything the page shows, as plain data (the template only lays it out)."""
-    df = claims.copy().fillna("")
-    for col in ("location", "sentence", "surface", "period_start", "claim_id"):
-        if col not in df.columns:
-            df[col] = ""
-    if "start" not in df.columns:
-        df["start"] = 0
+    df = complete(claims)
     df = df[df["metric"] != "other"].copy()
     df["value"] = df["value"].astype(float)
     df["place"] = [loc.strip() or style.no_place for loc in df["location"].astype(str)]
@@ -220,13 +216,13 @@ def report_context(
             "id": r["claim_id"],
             "figure": r["figure"],
             "date": r["date"],
-            "date_basis": r.get("date_basis", ""),
+            "date_basis": r["date_basis"],
             "period_start": r["period_start"],
             "qualifier": style.qualifiers.get(r["qualifier"], {}).get("label", r["qualifier"]),
             "source": sources[r["article_id"]],
             "sentence": highlight(str(r["sentence"]), str(r["surface"]), int(r["start"]), article.body if article else None),
             "start": r["start"],
-            "end": r.get("end", ""),
+            "end": r["end"],
         }
 
     views = {i: claim_view(r) for i, r in zip(df.index, df.to_dict("records"))}

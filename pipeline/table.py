@@ -86,6 +86,17 @@ def claims_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     return df
 
 
+def complete(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every contract column present, for tables that hold only what scoring
+    needs: a missing claim_id becomes the row's line number in the file, missing offsets
+    0, other missing columns and empty cells ""."""
+    out = df.copy()
+    for c in COLUMNS:
+        if c not in out.columns:
+            out[c] = [f"row{i + 2}" for i in range(len(out))] if c == "claim_id" else 0 if c in INT_COLUMNS else ""
+    return out.fillna("")
+
+
 def to_csv_text(df: pd.DataFrame) -> str:
     buf = io.StringIO()
     out = df.copy()
