@@ -7,6 +7,7 @@ components), runs ``nlp.pipe`` over the articles and turns claim spans into rows
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -17,6 +18,7 @@ from spacy.tokens import Doc
 
 from . import components  # noqa: F401  (importing registers the factories)
 from .components import Claim, claim_spans
+from .batches import ClusterError, batched, run_in_pool, run_in_process
 from .cache import ResultCache
 from .corpus import Article, CorpusError, corpus_files, iter_files
 from .domain import DEFAULT_MODELS_DIR, load_domain
@@ -25,10 +27,6 @@ from .table import claims_frame, dedupe
 
 class ModelNotInstalled(RuntimeError):
     pass
-
-
-class ClusterError(RuntimeError):
-    """The Dask scheduler could not be reached, or articles could not be done on it."""
 
 
 def build_nlp(models_dir: str | Path | None = None) -> Language:
@@ -128,21 +126,10 @@ def extract_articles(
     nlp = nlp or build_nlp()
     size = int(nlp.meta.get("claims", {}).get("batch_size", 16))
     rows: list[dict] = []
-    for batch in _batches(articles, size):
+    for batch in batched(articles, size):
         for article_rows_ in article_rows(batch, nlp, keep_other, failures).values():
             rows.extend(article_rows_)
     return claims_frame(dedupe(rows))
-
-
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # -- worker processes: each loads the pipeline once -------------------------------------
@@ -164,8 +151,7 @@ def batch_result(batch: list[Article], nlp: Language, keep_other: bool) -> Batch
     return rows, [(f.path, f.problem) for f in failures]
 
 
-def _worker_run(job: tuple[list[Article], bool]) -> BatchResult:
-    batch, keep_other = job
+def _worker_run(batch: list[Article], keep_other: bool) -> BatchResult:
     return batch_result(batch, _WORKER["nlp"], keep_other)  # type: ignore[arg-type]
 
 
@@ -201,15 +187,17 @@ def extract_corpus(
     models_dir = str(Path(models_dir or DEFAULT_MODELS_DIR).resolve())
     domain = load_domain(models_dir)
     batch_size = int(domain.config["nlp"].get("batch_size", 16))
-    store = ResultCache(cache, domain.digest, keep_other) if cache else None
     failures: list[CorpusError] = []
     rows: list[dict] = []
     done = cached = 0
-
     files = corpus_files(corpus_dir)
+    # more workers than batches only costs start-up time
+    jobs = max(1, min(jobs, -(-len(files) // batch_size)))
+    store = ResultCache(cache, domain.digest, keep_other) if cache else None
 
     def misses() -> Iterator[Article]:
-        """Articles that need the pipeline; bad files and cached results are taken on the way."""
+        """Articles that need the pipeline; bad files and cached results are taken on the way.
+        Every runner advances this generator in this thread only (the cache's thread)."""
         nonlocal done, cached
         for item in iter_files(files):
             if isinstance(item, CorpusError):
@@ -225,50 +213,40 @@ def extract_corpus(
             if progress:
                 progress(1)
 
-    def todo() -> Iterator[list[Article]]:
-        return _batches(misses(), batch_size)
-
-    def take(batch: list[Article], result: dict[str, list[dict]], failed: list[tuple[str, str]] = ()) -> None:
+    def take(batch: list[Article], result: BatchResult) -> None:
         nonlocal done
+        by_article, failed = result
         failures.extend(CorpusError(path, problem) for path, problem in failed)
         for article in batch:
-            if article.article_id in result:
-                rows.extend(result[article.article_id])
+            if article.article_id in by_article:
+                rows.extend(by_article[article.article_id])
                 if store:
-                    store.put(article, result[article.article_id])
+                    store.put(article, by_article[article.article_id])
                 done += 1
         if store:
             store.commit()
         if progress:
             progress(len(batch))
 
-    # more workers than batches only costs start-up time
-    jobs = max(1, min(jobs, -(-len(files) // batch_size)))
+    todo = batched(misses(), batch_size)
     try:
         if scheduler:
             from .cluster import run_batches
 
-            for batch, result, failed in run_batches(todo(), scheduler, models_dir, domain.digest, keep_other, workers=jobs):
-                take(batch, result, failed)
+            results = run_batches(todo, scheduler, models_dir, domain.digest, keep_other, build_nlp, batch_result, workers=jobs)
         elif jobs > 1:
-            import multiprocessing as mp
-
-            with mp.get_context("fork").Pool(jobs, initializer=_worker_init, initargs=(models_dir,)) as pool:
-                batches: list[list[Article]] = []
-
-                def feed() -> Iterator[tuple[list[Article], bool]]:
-                    for batch in todo():
-                        batches.append(batch)
-                        yield batch, keep_other
-
-                for k, (result, failed) in enumerate(pool.imap(_worker_run, feed())):
-                    take(batches[k], result, failed)
-                    batches[k] = []
+            results = run_in_pool(todo, partial(_worker_run, keep_other=keep_other), jobs, _worker_init, (models_dir,))
         else:
-            pipeline_nlp = nlp
-            for batch in todo():
-                pipeline_nlp = pipeline_nlp or build_nlp(models_dir)
-                take(batch, article_rows(batch, pipeline_nlp, keep_other, failures))
+            built: list[Language] = [nlp] if nlp is not None else []
+
+            def in_process(batch: list[Article]) -> BatchResult:
+                if not built:  # a fully cached run never loads spaCy
+                    built.append(build_nlp(models_dir))
+                return batch_result(batch, built[0], keep_other)
+
+            results = run_in_process(todo, in_process)
+        for batch, result in results:
+            take(batch, result)
     finally:
         if store:
             store.close()

@@ -22,7 +22,50 @@ from .claim import Claim, set_claims
 
 warnings.filterwarnings("ignore", message="Classifier dependencies not installed")
 from quantulum3 import load as q_load  # noqa: E402
+from quantulum3 import no_classifier as q_no_clf  # noqa: E402
 from quantulum3 import parser as q_parser  # noqa: E402
+from quantulum3 import regex as q_regex  # noqa: E402
+
+# -- quantulum3 in a fixed order ----------------------------------------------------------
+# quantulum3 keeps operators, range and uncertainty marks in sets that it joins into regex
+# alternations, and the units that share a symbol ("ha": hectare and hartree) in sets of
+# objects hashed by their repr; Python's hash seed orders both, so the same text could
+# read differently in two processes ("an X-ray" as "an X" or as "an"). Its set-valued
+# regex parts are handed over longest first (what an alternation needs: " times " before
+# " "), then alphabetically, and its unit candidates sorted by name, the domain's own
+# units first, so a tie goes the same way everywhere.
+_REGEX_SETS = ("ranges", "uncertainties", "multiplication_operators", "division_operators", "grouping_operators", "decimal_operators", "operators")
+_PREFERRED_UNITS: set[str] = set()
+
+
+def _longest_first(fn):
+    def ordered(*args, **kwargs):
+        return sorted(fn(*args, **kwargs), key=lambda s: (-len(s), s))
+
+    ordered.__wrapped__ = fn
+    return ordered
+
+
+def _sorted_candidates(fn):
+    def ordered(entities, text, lang="en_US"):
+        return fn(sorted(entities, key=lambda u: (u.name not in _PREFERRED_UNITS, u.name)), text, lang)
+
+    ordered.__wrapped__ = fn
+    return ordered
+
+
+def fix_quantulum_order() -> None:
+    """Make quantulum3's readings independent of the hash seed (idempotent)."""
+    for name in _REGEX_SETS:
+        fn = getattr(q_regex, name)
+        if not hasattr(fn, "__wrapped__"):
+            setattr(q_regex, name, _longest_first(fn))
+    if not hasattr(q_no_clf.disambiguate_no_classifier, "__wrapped__"):
+        q_no_clf.disambiguate_no_classifier = _sorted_candidates(q_no_clf.disambiguate_no_classifier)
+    q_load.clear_cache()  # regexes built before this, in the old order, are built again
+
+
+fix_quantulum_order()
 
 NUM = r"\d{1,3}(?:(?:,|[ \u00a0\u2009\u202f])\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
 NUMBER_WORDS = (
@@ -56,7 +99,7 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
 
 
 def _alts(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
 class Patterns:
@@ -122,6 +165,7 @@ def teach_quantulum(domain: Domain) -> None:
         spec = dict(unit)
         name = spec.pop("name")
         q_load.add_custom_unit(name=name, **spec)
+    _PREFERRED_UNITS.update(domain.quantulum_units)
     _taught.add(key)
 
 

@@ -1,0 +1,73 @@
+"""Articles into batches, and batches through the pipeline: in this process or on a pool
+of local worker processes (pipeline.cluster does the same on Dask workers).
+
+Every runner is driven from the calling thread: the caller's generator of batches, which
+reads the corpus and the result cache, is only ever advanced there, and results come
+back in the order the batches went in. Nothing the caller holds (an SQLite connection,
+open files, threads, a spaCy pipeline) crosses into a worker: pool workers are forked
+from a clean fork server that has only imported the pipeline's modules.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import deque
+from itertools import chain
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+# the fork server imports these once; each worker then forks from it and builds its pipeline
+PRELOAD = ["pipeline.extract"]
+
+
+class ClusterError(RuntimeError):
+    """The Dask scheduler could not be reached, or articles could not be done on it."""
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last may be shorter)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_in_process(batches: Iterable[list[T]], task: Callable[[list[T]], R]) -> Iterator[tuple[list[T], R]]:
+    for batch in batches:
+        yield batch, task(batch)
+
+
+def run_in_pool(
+    batches: Iterable[list[T]],
+    task: Callable[[list[T]], R],
+    jobs: int,
+    initializer: Callable[..., None],
+    initargs: tuple = (),
+) -> Iterator[tuple[list[T], R]]:
+    """(batch, result) in submission order, from `jobs` worker processes.
+
+    At most two batches per worker are in flight, so memory stays flat however long the
+    corpus; the next batch is drawn from `batches` in this thread, never in the pool's.
+    """
+    todo = iter(batches)
+    first = next(todo, None)
+    if first is None:
+        return  # everything was cached: no worker is started
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    window = 2 * jobs
+    pending: deque = deque()
+    with ctx.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
+        for batch in chain([first], todo):
+            pending.append((batch, pool.apply_async(task, (batch,))))
+            while len(pending) >= window:
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()
