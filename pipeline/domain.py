@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pycountry
 import yaml
 from thinc.api import Config
 
@@ -57,6 +58,16 @@ class MetricSpec:
 
 
 @dataclass(frozen=True)
+class SharedCurrency:
+    """A symbol or name several currencies share ("Rs."): the article's country decides."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    by_place: tuple[tuple[str, str], ...]
+    default: str
+
+
+@dataclass(frozen=True)
 class Event:
     name: str
     end: str
@@ -76,6 +87,8 @@ class Domain:
     quantulum_units: dict[str, tuple[str, float]]
     teach_units: tuple[dict[str, Any], ...]
     currencies: dict[str, dict[str, tuple[str, ...]]]
+    iso_codes: tuple[str, ...]  # ISO 4217 codes read as currencies when written in capitals
+    shared_currencies: tuple[SharedCurrency, ...]
     scales: dict[str, float]
     qualifiers: dict[str, tuple[str, ...]]
     qualifiers_after: dict[str, tuple[str, ...]]
@@ -88,6 +101,11 @@ class Domain:
     generic_events: tuple[str, ...]
     events: tuple[Event, ...]
     places: tuple[str, ...]
+    layout: dict[str, tuple[str, ...]]
+    number_words: dict[str, dict[str, float]]
+    thousands_dot_units: tuple[str, ...]
+    decimal_dot_units: tuple[str, ...]
+    glued_units: tuple[str, ...]
     config: Config = field(compare=False)
 
     def metric(self, metric_id: str) -> MetricSpec | None:
@@ -157,6 +175,12 @@ def _load_domain(path: str, digest: str) -> Domain:
         raise DomainError(f"{cfg_path}: not a valid spaCy config ({exc})") from None
 
     unit_kinds = {str(k): str(v) for k, v in (units.get("canonical") or {}).items()}
+    # every ISO 4217 currency is a unit of kind money (pycountry's list, offline)
+    not_currency = {str(c) for c in units.get("iso_codes_not_currency") or ()}
+    all_codes = {c.alpha_3 for c in pycountry.currencies} | {str(c) for c in units.get("historic_codes") or ()}
+    iso_codes = tuple(sorted(all_codes - not_currency))
+    for code in sorted(all_codes):
+        unit_kinds.setdefault(code.lower(), "money")
     groups = {str(k): [str(x) for x in v] for k, v in (tax.get("groups") or {}).items()}
     metrics = []
     seen = set()
@@ -199,13 +223,24 @@ def _load_domain(path: str, digest: str) -> Domain:
         str(code): {side: tuple(str(x) for x in (spec or {}).get(side, [])) for side in ("before", "after")}
         for code, spec in (units.get("currencies") or {}).items()
     }
-    for code in currencies:
-        if code not in unit_kinds:
-            raise DomainError(f"{root / 'units.yaml'}: currency {code!r} is not in canonical")
+    shared = []
+    for spec in units.get("shared_currencies") or ():
+        shared.append(
+            SharedCurrency(
+                before=tuple(str(x) for x in spec.get("before") or ()),
+                after=tuple(str(x) for x in spec.get("after") or ()),
+                by_place=tuple((str(k), str(v)) for k, v in (spec.get("by_place") or {}).items()),
+                default=str(spec.get("default", "")),
+            )
+        )
+    for code in list(currencies) + [c for sc in shared for c in [sc.default, *dict(sc.by_place).values()]]:
+        if unit_kinds.get(code) != "money":
+            raise DomainError(f"{root / 'units.yaml'}: currency {code!r} is not an ISO 4217 code")
 
     def tuples(d: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
         return {str(k): tuple(str(x) for x in (v or [])) for k, v in (d or {}).items()}
 
+    numbers = units.get("numbers") or {}
     not_claims_raw = cues.get("not_claims") or {}
     not_claims = {k: tuple(make_term(x) for x in v) for k, v in not_claims_raw.items() if k != "label_words"}
     evs = []
@@ -227,6 +262,8 @@ def _load_domain(path: str, digest: str) -> Domain:
         quantulum_units=qmap,
         teach_units=tuple(units.get("teach") or ()),
         currencies=currencies,
+        iso_codes=iso_codes,
+        shared_currencies=tuple(shared),
         scales={str(k).lower(): float(v) for k, v in (units.get("scales") or {}).items()},
         qualifiers=tuples(cues.get("qualifiers")),
         qualifiers_after=tuples(cues.get("qualifiers_after")),
@@ -239,5 +276,10 @@ def _load_domain(path: str, digest: str) -> Domain:
         generic_events=tuple(str(x).lower() for x in events.get("generic") or ()),
         events=tuple(evs),
         places=tuple(str(p) for p in places or ()),
+        layout=tuples(cues.get("layout")),
+        number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales")},
+        thousands_dot_units=tuple(str(x) for x in numbers.get("thousands_dot_after") or ()),
+        decimal_dot_units=tuple(str(x) for x in numbers.get("decimal_dot_after") or ()),
+        glued_units=tuple(str(x) for x in numbers.get("glued") or ()),
         config=config,
     )

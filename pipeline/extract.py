@@ -46,9 +46,11 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
     for name in cfg["nlp"]["pipeline"]:
         settings = dict(cfg["components"][name])
         factory = settings.pop("factory", name)
+        # a step that must see the text before a base component ("before = parser")
+        place = {k: settings.pop(k) for k in ("before", "after") if k in settings}
         if "models_dir" in nlp.get_factory_meta(factory).default_config:
             settings["models_dir"] = models_dir
-        nlp.add_pipe(factory, name=name, config=settings)
+        nlp.add_pipe(factory, name=name, config=settings, **place)
     nlp.meta["claims"] = {"models_dir": models_dir, "batch_size": int(cfg["nlp"].get("batch_size", 16)), "base_model": model}
     return nlp
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 CLAIMS_KEY = "claims"
 
@@ -30,6 +30,8 @@ def ensure_extensions() -> None:
     """Register the extensions once per process (idempotent)."""
     if not Span.has_extension("claim"):
         Span.set_extension("claim", default=None)
+    if not Token.has_extension("bullet"):
+        Token.set_extension("bullet", default=False)  # a list item's marker ("-", "•", "2.")
     for name in ("published", "article_id", "place", "title"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default="")

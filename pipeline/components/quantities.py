@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from spacy.language import Language
@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from ..domain import Domain, load_domain
 from .claim import Claim, set_claims
+from .numbers import NumberReader, expand, uses_decimal_comma
 
 warnings.filterwarnings("ignore", message="Classifier dependencies not installed")
 from quantulum3 import load as q_load  # noqa: E402
@@ -68,12 +69,6 @@ def fix_quantulum_order() -> None:
 fix_quantulum_order()
 
 NUM = r"\d{1,3}(?:(?:,|[ \u00a0\u2009\u202f])\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
-NUMBER_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-    "hundred thousand million billion dozen"
-).split()
-HAS_NUMBER = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 YEAR_LIKE = re.compile(r"^(19|20)\d\d$")
 
 
@@ -88,14 +83,10 @@ class Found:
     bound: str = ""
 
 
-def parse_number(text: str, decimal_comma: bool = False) -> float:
-    """'1,234' -> 1234; '1 234' -> 1234; '3,2' -> 3.2 when decimal_comma."""
-    t = re.sub(r"[ \u00a0\u2009\u202f]", "", text)
-    if decimal_comma:
-        return float(t.replace(",", "."))
-    if re.fullmatch(r"\d+,\d{1,2}", t):
-        return float(t.replace(",", "."))
-    return float(t.replace(",", ""))
+def parse_number(text: str) -> float:
+    """'1,234' -> 1234; '1 234' -> 1234 (in the plain form of numbers.reading_text, a
+    comma or space only ever groups thousands)."""
+    return float(re.sub(r"[ ,\u00a0\u2009\u202f]", "", text))
 
 
 def _alts(words) -> str:
@@ -115,21 +106,35 @@ class Patterns:
                 before[s] = code
             for s in spec["after"]:
                 after[s.lower()] = code
+        # a symbol or name several currencies share stands for "shared:k" until the
+        # article's country decides (QuantityFinder.shared_codes)
+        for k, shared in enumerate(domain.shared_currencies):
+            for s in shared.before:
+                before[s] = f"shared:{k}"
+            for s in shared.after:
+                after[s.lower()] = f"shared:{k}"
+        for code in domain.iso_codes:
+            before[code] = code.lower()
         self.cur_before = before
         self.cur_after = after
+        self.iso = {code: code.lower() for code in domain.iso_codes}
+        iso = "(?-i:" + _alts(domain.iso_codes) + ")"  # codes count in capitals only
         sc = _alts(domain.scales)
         scw = _alts(word_scales)
         self.money_before = re.compile(
             rf"(?<![\w$€£¥₼₴₩₹])(?P<cur>{_alts(before)})\s?(?P<num>{NUM})(?:(?P<scale>{sc})\b|\s(?P<scalew>{scw})\b)?",
         )
+        # "4 million dollars", "NOK 60 million" is before; "2.5 million lei (MDL)", "USD 920,000" after
         self.money_after = re.compile(
-            rf"(?<![\w.,])(?P<num>{NUM})(?:\s?(?P<scale>{scw}))?\s(?P<cur>{_alts(after)})\b",
+            rf"(?<![\w.,])(?P<num>{NUM})(?:\s?(?P<scale>{scw}))?\s"
+            rf"(?:(?P<cur>{_alts(after)})\b(?:\s\((?P<code2>{iso})\))?|\(?(?P<code>{iso})\b\)?)",
             re.IGNORECASE,
         )
-        self.more_years = re.compile(rf"(?<![\w.,])(?P<num>{NUM})\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I)
+        self.more_years = re.compile(
+            rf"(?<![\w.,])(?P<num>{NUM})(?:\s*(?:to|-|–|or)\s*(?P<num2>{NUM}))?\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I
+        )
         self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
         self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
-        self.decimal_comma = re.compile(rf"(?<![\w.,])(?P<num>\d+,\d{{1,2}})\s(?P<scalew>{scw})\b", re.IGNORECASE)
         cb = _alts(before)
         self.range = re.compile(
             rf"(?<![\w.,])(?:(?P<kw>between|from)\s+)?(?P<cura>{cb})?\s?(?P<a>{NUM})(?:\s?(?P<sa>{scw}))?"
@@ -193,9 +198,14 @@ def _unit_of_following(text: str, domain: Domain) -> tuple[str, float]:
     return "count", 1.0
 
 
-def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
-    """Every figure in one sentence of text; offsets are shifted by `offset`."""
+def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] | None = None) -> list[Found]:
+    """Every figure in one sentence of text; offsets are shifted by `offset`. `shared` maps
+    a shared currency symbol ("shared:k") to the article's currency."""
     pat = _patterns(domain)
+
+    def currency(key: str) -> str:
+        return (shared or {}).get(key, key)
+
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
 
@@ -221,9 +231,9 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
         cur = m["cura"] or m["curb"]
         end_b = m.end()
         if cur:
-            unit, factor = pat.cur_before[cur], 1.0
+            unit, factor = currency(pat.cur_before[cur]), 1.0
         elif m["cur"]:
-            unit, factor = pat.cur_after[m["cur"].lower()], 1.0
+            unit, factor = currency(pat.cur_after[m["cur"].lower()]), 1.0
         else:
             unit, factor = _unit_of_following(text[m.start("b") :], domain)
             if unit != "count":
@@ -237,15 +247,12 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
         add(b_start, end_b, parse_number(b) * scale_b * factor, unit, "upper_bound")
     for m in pat.money_before.finditer(text):
         value = parse_number(m["num"]) * pat.scale(m["scale"] or m["scalew"])
-        add(m.start(), m.end(), value, pat.cur_before[m["cur"]])
+        add(m.start(), m.end(), value, currency(pat.cur_before[m["cur"]]))
     for m in pat.money_after.finditer(text):
         if free(m.start(), m.end()):
             value = parse_number(m["num"]) * pat.scale(m["scale"])
-            add(m.start(), m.end(), value, pat.cur_after[m["cur"].lower()])
-    for m in pat.decimal_comma.finditer(text):
-        if free(m.start(), m.end()):
-            unit, factor = _unit_of_following(text[m.start() :].replace(m["num"], "1", 1), domain)
-            add(m.start(), m.end(), parse_number(m["num"], decimal_comma=True) * pat.scale(m["scalew"]) * factor, unit)
+            code = m["code2"] or m["code"]
+            add(m.start(), m.end(), value, pat.iso[code] if code else currency(pat.cur_after[m["cur"].lower()]))
     for m in pat.compact.finditer(text):
         if free(m.start(), m.end()) and ("." in m["num"] or m["scale"] != "m"):
             add(m.start(), m.end(), parse_number(m["num"]) * pat.scale(m["scale"]), "count")
@@ -253,7 +260,11 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
     for m in pat.more_years.finditer(text):
         if free(m.start(), m.end()):
             factor = 10.0 if m["unit"].lower().startswith("decade") else 1.0
-            add(m.start(), m.end(), parse_number(m["num"]) * factor, "year")
+            if m["num2"]:  # "four to five more years": a range
+                add(m.start("num"), m.end("num"), parse_number(m["num"]) * factor, "year", "lower_bound")
+                add(m.start("num2"), m.end(), parse_number(m["num2"]) * factor, "year", "upper_bound")
+            else:
+                add(m.start(), m.end(), parse_number(m["num"]) * factor, "year")
 
     parsed = list(_quantulum(text))
     for k, (value, name, s, e, uncertain) in enumerate(parsed):
@@ -279,8 +290,6 @@ def find_in_text(text: str, offset: int, domain: Domain) -> list[Found]:
             canonical, factor = domain.quantulum_units[name]
             if domain.unit_kinds.get(canonical) == "money":
                 return  # quantulum3 reads some currencies; the pre-pass owns money
-            if canonical == "count" and re.fullmatch(r"\d{1,3}\.\d{3}", surface.strip()):
-                value = value * 1000  # "1.250 mines": a thousands dot, no count has a fraction
             add(s, e, value * factor, canonical)
         else:
             # an invented or unsupported unit: keep the bare number if one leads the surface
@@ -367,11 +376,24 @@ class QuantityFinder:
     def __init__(self, domain: Domain, max_surface_chars: int):
         self.domain = domain
         self.max_surface_chars = max_surface_chars
+        self.reader = NumberReader(domain)
+        words = [w for group in domain.number_words.values() for w in group] + ["dozen"]
+        self.has_number = re.compile(r"\d|\b(?:" + "|".join(sorted(words)) + r")\b", re.IGNORECASE)
         teach_quantulum(domain)
         _quantulum("1 hectare")  # build quantulum3's caches now, once per process, not on the first article
 
+    def shared_codes(self, text: str) -> dict[str, str]:
+        """Each shared currency symbol's currency in this article: the country it names most."""
+        out = {}
+        for k, shared in enumerate(self.domain.shared_currencies):
+            counts = {code: len(re.findall(rf"\b{re.escape(place)}\b", text)) for place, code in shared.by_place}
+            best = max(counts.values(), default=0)
+            out[f"shared:{k}"] = next((c for c, n in counts.items() if n == best), shared.default) if best else shared.default
+        return out
+
     def singles_in_lists(self, doc: Doc, pairs: list[tuple[Span, Claim]]) -> list[tuple[Span, Claim]]:
-        """"12 mines and a mortar shell": in a list of counted figures, "a"/"an" is a figure of 1."""
+        """"12 mines and a mortar shell": in a list of counted figures, "a", "an" or "one" is a
+        figure of 1."""
         counted = set()
         for span, claim in pairs:
             if claim.kind != "count":
@@ -390,7 +412,7 @@ class QuantityFinder:
                     c.dep_ == "amod" and c.lower_ in self.domain.not_single.get("adjectives", ()) for c in sib.children
                 ):
                     continue
-                dets = [c for c in sib.children if c.dep_ == "det" and c.lower_ in ("a", "an")]
+                dets = [c for c in sib.children if c.dep_ in ("det", "nummod") and c.lower_ in ("a", "an", "one")]
                 if dets:
                     det = dets[0]
                     out.append((doc[det.i : det.i + 1], Claim(value=1.0, unit="count", kind="count")))
@@ -398,10 +420,15 @@ class QuantityFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         pairs = []
+        decimal_comma = uses_decimal_comma(doc.text)
+        shared = self.shared_codes(doc.text)
         for sent in doc.sents:
-            if not HAS_NUMBER.search(sent.text):
+            if not self.has_number.search(sent.text):
                 continue
-            for f in find_in_text(sent.text, sent.start_char, self.domain):
+            plain, rewrites = self.reader.reading_text(sent.text, decimal_comma)
+            for f in find_in_text(plain, sent.start_char, self.domain, shared):
+                start, end = expand(f.start - sent.start_char, f.end - sent.start_char, rewrites)
+                f = replace(f, start=start + sent.start_char, end=end + sent.start_char)
                 if f.end - f.start > self.max_surface_chars:
                     continue
                 span = doc.char_span(f.start, f.end, alignment_mode="expand")

@@ -1,0 +1,82 @@
+"""Step 0: sentences as pages write them, before the parser reads them.
+
+News pages and bulletins are not all prose: a headline or a section title stands on its
+own line without a full stop, list items start with a bullet, a dateline is joined to the
+first sentence by a dash ("KYIV, March 3 (Agency) -- Teams cleared ..."), and wire copy
+joins two sentences with a spaced dash. This step marks those sentence starts (and that
+the word after a bullet is not one) so that the parser, which keeps marks set before it,
+splits there. Offsets never change: only token flags are set.
+
+The marks (bullets, dashes) are in models/cues.yaml under `layout`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from ..domain import Domain, load_domain
+from .claim import ensure_extensions
+
+ENDS_SENTENCE = re.compile(r"[.!?:;\"'”’)]\s*$")
+NUMBERED = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))$")
+
+
+@Language.factory("claim_sentences", default_config={"models_dir": None})
+def make_sentences(nlp: Language, name: str, models_dir: str | None):
+    return SentenceMarker(load_domain(models_dir))
+
+
+def line_start(tok: Token) -> bool:
+    """The first word of a line (spaces before it allowed)."""
+    text = tok.doc.text
+    i = tok.idx - 1
+    while i >= 0 and text[i] in " \t\u00a0":
+        i -= 1
+    return i < 0 or text[i] == "\n"
+
+
+class SentenceMarker:
+    def __init__(self, domain: Domain):
+        layout = domain.layout
+        self.bullets = frozenset(layout.get("bullets", ()))
+        self.dashes = frozenset(layout.get("dashes", ()))
+        # "Rs. 520 million", "S/. 4 million": a currency's full stop ends no sentence
+        symbols = [s for spec in domain.currencies.values() for s in spec["before"]]
+        symbols += [s for shared in domain.shared_currencies for s in shared.before]
+        self.currency_ends = tuple(sorted({s for s in symbols if s.endswith(".")}))
+
+    def is_bullet(self, tok: Token) -> bool:
+        return tok.text in self.bullets or bool(NUMBERED.match(tok.text))
+
+    def __call__(self, doc: Doc) -> Doc:
+        for tok in doc:
+            if tok.is_space:
+                continue
+            if tok.like_num and tok.i > 0 and doc.text[: tok.idx].rstrip().endswith(self.currency_ends):
+                tok.is_sent_start = False
+                continue
+            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            if line_start(tok):
+                prev_line = doc.text[: tok.idx].rstrip()
+                bullet = self.is_bullet(tok) and nxt is not None and not nxt.is_space
+                # a hard-wrapped line that goes on with a small letter continues its sentence
+                wrapped = prev_line and not ENDS_SENTENCE.search(prev_line) and tok.text[:1].islower()
+                if tok.i > 0 and (bullet or not wrapped):
+                    tok.is_sent_start = True
+                if bullet:
+                    tok._.bullet = True
+                    nxt.is_sent_start = False
+                continue
+            # "Sarajevo, 16 November 2023 – The European Union ...", "... 8 wounded - nine of
+            # the 11 victims": a spaced dash before a word starts a sentence; "1 July – 30
+            # September" and "5 - 7 million" join two numbers and do not
+            if tok.text in self.dashes and tok.i > 0 and nxt is not None and tok.whitespace_ and doc[tok.i - 1].whitespace_:
+                if nxt.is_alpha and not doc[tok.i - 1].is_space:
+                    nxt.is_sent_start = True
+        return doc
+
+
+ensure_extensions()
