@@ -113,7 +113,7 @@ def stage_shares() -> dict:
         "spacy parse": [n for n in spent if not n.startswith("claim_")],
         "quantities": ["claim_quantities"],
         "metric": ["claim_metrics", "claim_qualifiers"],
-        "location and dates": ["claim_location", "claim_dates"],
+        "location and dates": ["claim_location", "claim_date_phrases", "claim_date_attach", "claim_date_context"],
     }
     total = sum(spent.values())
     return {g: round(100 * sum(spent[n] for n in names) / total, 1) for g, names in groups.items()}

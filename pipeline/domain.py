@@ -55,6 +55,8 @@ class MetricSpec:
     not_action: tuple[Term, ...] = ()
     future_ok: bool = False
     cumulative: bool = True
+    family: str = ""  # metrics of one family break each other down ("of these, ...")
+    part_of: tuple[str, ...] = ()  # totals this metric is a part of (children among casualties)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Domain:
     vague: tuple[str, ...]
     not_single: dict[str, frozenset[str]]
     date_cues: dict[str, tuple[str, ...]]
-    date_periods: dict[str, int]
+    year_parts: dict[str, tuple[int, int]]
     not_claims: dict[str, tuple[Term, ...]]
     label_words: frozenset[str]
     generic_events: tuple[str, ...]
@@ -210,6 +212,8 @@ def _load_domain(path: str, digest: str) -> Domain:
                 not_action=_terms(m.get("not_action"), groups, where),
                 future_ok=bool(m.get("future_ok", False)),
                 cumulative=bool(m.get("cumulative", True)),
+                family=str(m.get("family", "")),
+                part_of=tuple(str(x) for x in m.get("part_of") or ()),
             )
         )
 
@@ -270,7 +274,7 @@ def _load_domain(path: str, digest: str) -> Domain:
         vague=tuple(str(x).lower() for x in cues.get("vague") or ()),
         not_single={str(k): frozenset(str(x).lower() for x in v or ()) for k, v in (cues.get("not_single") or {}).items()},
         date_cues=tuples(cues.get("dates")),
-        date_periods={str(k).lower(): int(v) for k, v in (cues.get("date_periods") or {}).items()},
+        year_parts={str(k).lower(): (int(v[0]), int(v[1])) for k, v in (cues.get("year_parts") or {}).items()},
         not_claims=not_claims,
         label_words=frozenset(str(x).lower() for x in not_claims_raw.get("label_words") or ()),
         generic_events=tuple(str(x).lower() for x in events.get("generic") or ()),

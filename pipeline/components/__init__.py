@@ -1,6 +1,7 @@
 """The spaCy components, in the order data flows through them.
 
-sentences (before the parser) -> quantities -> metrics -> qualifiers -> location -> dates
+sentences (before the parser) -> quantities -> metrics -> qualifiers -> location
+    -> date phrases -> date attachment in the sentence -> document context
 
 (location runs before dates: a known event such as "the end of the war" resolves
 through the place the figure is about.)
@@ -11,6 +12,6 @@ factories with spaCy.
 """
 
 from .claim import CLAIMS_KEY, Claim, claim_spans, ensure_extensions
-from . import sentences, quantities, metrics, qualifiers, location, dates  # noqa: F401  (importing registers the factories)
+from . import sentences, quantities, metrics, qualifiers, location, date_phrases, date_attach, date_context  # noqa: F401  (importing registers the factories)
 
 __all__ = ["CLAIMS_KEY", "Claim", "claim_spans", "ensure_extensions"]

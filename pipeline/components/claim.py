@@ -24,6 +24,10 @@ class Claim:
     bound: str = ""
     # why the figure is not a claim, when the metrics step decided so (kept for --all)
     reason: str = ""
+    # what dated the figure in its own sentence ("date", "since"), and the token where the
+    # "since" phrase it took starts (-1: none); the document-context step reads both
+    dated_by: str = ""
+    since_at: int = -1
 
 
 def ensure_extensions() -> None:

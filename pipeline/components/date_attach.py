@@ -1,0 +1,200 @@
+"""Step 5b: the time phrase of a figure's own sentence that governs it.
+
+A phrase governs a figure when it hangs on the figure's own clause: its noun, the path to
+its verb, or the verbs above it ("By November 30, 2024, ... cleared"), and not on a verb
+of saying ("said on Saturday"), a comparison ("compared with 15 in 2023" dates the 15
+only), or another figure's own words. A period gives the figure its end as `date` and its
+start as `period_start`; a count start ("since ...") gives `period_start`; a date said on
+a day more than a week before publication ("On 4 September the agency told donors that
+...") dates what was said. Figures that no phrase of their sentence governs are left for
+the document-context step (date empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from ..domain import Domain, load_domain
+from .claim import Claim, claim_spans, set_claims
+from .date_phrases import TimePhrase, pub_date, to_date
+from .syntax import climb, counted_noun, own_clause
+
+STATEMENT_DAYS = 7  # a statement dates its figures only when it is older than this
+
+
+@Language.factory("claim_date_attach", default_config={"models_dir": None})
+def make_date_attach(nlp: Language, name: str, models_dir: str | None):
+    return DateAttacher(load_domain(models_dir))
+
+
+def reach(span: Span, cross_clauses: bool = False) -> dict[int, int]:
+    """Tokens a date may hang on to date this figure, with their distance.
+
+    An as-of date does not cross into a coordinated clause with its own subject ("In
+    2023 teams cleared 300 ha, and since 2018 they have destroyed 12,000 mines"); the start
+    of a count does ("victims since 2019, of whom ... 315 were injured").
+    """
+    number, noun = counted_noun(span)
+    path, verb = climb(noun, 8)
+    chain = [number, *span, noun, *path]
+    if verb is not None:
+        t = verb
+        while t.head.i != t.i:
+            if not cross_clauses and own_clause(t):
+                break
+            t = t.head
+            chain.append(t)
+    out: dict[int, int] = {}
+    for d, t in enumerate(chain):
+        out.setdefault(t.i, d)
+    return out
+
+
+def same_clause(tok: Token, near: dict[int, int]) -> bool:
+    """A date on a noun or number whose governing verb is on this figure's path."""
+    t = tok
+    for _ in range(8):
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp"):
+            return False  # it has a verb of its own ("manufactured in 2021"); "on demining" is a noun
+        if t.head.i == t.i:
+            return False
+        t = t.head
+        if t.pos_ in ("VERB", "AUX"):
+            return t.i in near
+    return False
+
+
+def closing_conjunct(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
+    """A date after the last of two coordinated verbs, when the first has none of its own,
+    dates both: "800 ha were cleared and 1,600 mines destroyed in 2022"."""
+    verb = span.doc[ph.attach]
+    if verb.pos_ not in ("VERB", "AUX") or verb.dep_ != "conj" or verb.head.i not in near:
+        return False
+    return min(ph.tokens) > span.end
+
+
+def on_subject(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
+    """A date on a participle that describes the subject of the figure's verb dates the
+    event: "a mine laid on a farm track in October 2024 killed seven villagers". On the
+    figure's own noun it describes the thing counted ("mines manufactured in 2021")."""
+    tok = span.doc[ph.attach]
+    _number, noun = counted_noun(span)
+    subject = tok.head
+    return tok.dep_ in ("acl", "relcl") and subject.dep_ in ("nsubj", "nsubjpass") and subject.i != noun.i and subject.head.i in near
+
+
+class DateAttacher:
+    def __init__(self, domain: Domain):
+        self.domain = domain
+        cues = domain.date_cues
+        self.speech = {w.lower() for w in cues.get("speech_verbs", ())}
+        self.comparison = {w.lower() for w in cues.get("comparison", ())}
+
+    def is_statement(self, ph: TimePhrase, doc: Doc) -> bool:
+        """A day phrase on a verb of saying dates the statement ("said on Saturday",
+        "reported on 3 May"); "reported 57 casualties in 2022" keeps its year."""
+        verb = doc[ph.attach]
+        if verb.lemma_.lower() not in self.speech:
+            return False
+        first = doc[ph.start].lower_
+        return first == "on" or len(ph.date) >= 10 or ph.text.lower() in ("last month", "earlier this month", "this month") or first not in ("in", "during", "by", "as", "at", "through", "until", "over")
+
+    def old_enough(self, ph: TimePhrase, published: str) -> bool:
+        """Said more than a week before publication: an earlier report, not today's news."""
+        said, pub = to_date(ph.date), pub_date(published)
+        return said is not None and pub is not None and (pub - said).days > STATEMENT_DAYS
+
+    def in_comparison(self, span: Span, ph: TimePhrase) -> bool:
+        """A figure under a comparison ("down 18 percent from 50", "compared with 15") takes
+        only a date inside the comparison: the sentence's own date is for the other figure."""
+        doc = span.doc
+        number, noun = counted_noun(span)
+        t, inside = noun, {noun.i, number.i}
+        for _ in range(4):
+            if t.head.i == t.i:
+                return False
+            word = t.head
+            if word.lower_ in self.comparison or word.lemma_.lower() in self.comparison or (
+                word.lower_ == "from" and word.head.lower_ in ("up", "down")
+            ):
+                return ph.attach not in {x.i for x in word.subtree}
+            t = word
+        return False
+
+    def __call__(self, doc: Doc) -> Doc:
+        published = doc._.published or ""
+        spans = claim_spans(doc)
+        phrases: dict[int, list[TimePhrase]] = {}
+        for ph in doc._.time_phrases:
+            phrases.setdefault(ph.sent, []).append(ph)
+        # the tokens that carry another figure: a date on them is that figure's own
+        figure_tokens: dict[int, set[int]] = {}
+        for s in spans:
+            number, noun = counted_noun(s)
+            figure_tokens[s.start] = {t.i for t in s if t.like_num} or {number.i}
+            if noun.dep_ == "pobj":
+                figure_tokens[s.start].add(noun.head.i)  # "down from 1,174 km² in 2000"
+        wide_reach = [reach(span, cross_clauses=True) for span in spans]
+        reaches: dict[int, list[dict[int, int]]] = {}
+        for span, r in zip(spans, wide_reach):
+            reaches.setdefault(span.sent.start, []).append(r)
+        pairs = []
+        for k, span in enumerate(spans):
+            claim: Claim = span._.claim
+            sent_phrases = phrases.get(span.sent.start, [])
+            near = reach(span)
+            date, start, source, since_at = "", "", "", -1
+            best, best_d = None, 0
+            for ph in sent_phrases:
+                if ph.kind not in ("date", "period"):
+                    continue
+                if ph.header:
+                    continue  # a dateline dates the page, not the figure
+                if self.is_statement(ph, doc) and not self.old_enough(ph, published):
+                    continue
+                if self.in_comparison(span, ph):
+                    continue
+                d = near.get(ph.attach)
+                theirs = any(ph.attach in toks for key, toks in figure_tokens.items() if key != span.start)
+                if d is None and not theirs and same_clause(doc[ph.attach], near):
+                    d = 50  # "cleared 40 ha and 1,500 m² of roads last month": the clause's date
+                if d is None and closing_conjunct(ph, span, near):
+                    d = 60  # "800 ha were cleared and 1,600 mines destroyed in 2022"
+                if d is None and on_subject(ph, span, near):
+                    d = 70  # "a mine laid in October 2024 killed seven villagers"
+                if d is not None and (best is None or d < best_d):
+                    best, best_d = ph, d
+            if best is not None and (not best.date or _not_after(best.date, published)):
+                date, source = best.date, "date"
+                if best.kind == "period":
+                    start = best.begin
+            # the start of a count: a "since" phrase on the figure's clause, or one that
+            # hangs on no other figure's clause
+            since = [p for p in sent_phrases if p.kind == "since"]
+            if not start and since:
+                wide = dict(wide_reach[k])
+                # "18,900 hazardous areas covering 2,900 km² since 1989": a phrase on a
+                # participle describing the counted noun dates the noun too
+                _number, noun = counted_noun(span)
+                for c in noun.children:
+                    if c.dep_ in ("acl", "relcl"):
+                        wide.setdefault(c.i, 40)
+                attached = [p for p in since if p.attach in wide]
+                floating = [p for p in since if not any(p.attach in r for r in reaches.get(span.sent.start, ()))]
+                chosen = (attached or floating)[:1]
+                if chosen:
+                    start, source, since_at = chosen[0].begin, source or "since", chosen[0].start
+            pairs.append((span, replace(claim, date=date, period_start=start, dated_by=source, since_at=since_at)))
+        set_claims(doc, pairs)
+        return doc
+
+
+def _not_after(iso: str, published: str) -> bool:
+    """An as-of date later than the publication date is a target, not a date for a figure."""
+    if not published or not iso:
+        return True
+    n = min(len(iso), len(published))
+    return iso[:n] <= published[:n]

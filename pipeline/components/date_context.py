@@ -1,0 +1,308 @@
+"""Step 5c: dates, periods and count starts carried across sentences.
+
+The one place that reads beyond a figure's sentence (labeling guide, "Periods, reports and
+context"). Sentences are read in order, keeping:
+
+- the report frame: the latest date, period or count start stated in a main clause (not a
+  comparison, not a dateline, not the day of today's news), or in a header line
+  ("Reporting period: 1-30 November 2023");
+- the latest point in time named (for "since then", "has since", "over that time").
+
+A figure its own sentence did not date takes, in this order: the frame its sentence
+points back to ("during the same period", "that month", "the project"); a count from the
+point it points back to ("since then"); the frame one year back ("over the same period
+last year", "the year before"); the date and start of the figure it breaks down ("Of
+these, ...", "21 of them children", "Children accounted for 11 of the casualties"); the
+frame of the list it is an item of; the frame of the sentence before when it goes on with
+a pronoun ("They removed ..."); otherwise the publication date. A count start that only
+names an event ("since the end of the war") resolves through models/events.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..domain import Domain, load_domain
+from .claim import Claim, claim_spans, set_claims
+from .date_attach import reach, same_clause
+from .date_phrases import TimePhrase, shift_years
+
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@dataclass
+class _Reading:
+    """What the reading keeps from the sentences before."""
+
+    frame: "Frame | None" = None  # the latest report frame
+    report: "Frame | None" = None  # the period of a "Reporting period:" header line
+    point: str = ""  # the latest point in time named
+    list_frame: "Frame | None" = None  # what the items of the current list take
+    intro: bool = False  # the sentence before introduces a list or is a heading
+    previous: "Frame | None" = None  # the frame of the sentence before
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a report states its figures for: an end ("" = publication) and a start."""
+
+    date: str = ""
+    start: str = ""
+    day_or_period: bool = False  # a day or a bounded period: a sentence going on with "They" keeps it
+
+
+@Language.factory("claim_date_context", default_config={"models_dir": None, "breakdown_reach": 2})
+def make_date_context(nlp: Language, name: str, models_dir: str | None, breakdown_reach: int):
+    return DateContext(load_domain(models_dir), breakdown_reach)
+
+
+class DateContext:
+    def __init__(self, domain: Domain, breakdown_reach: int):
+        self.domain = domain
+        cues = domain.date_cues
+        self.breakdown_starts = tuple(sorted((w.lower() for w in cues.get("breakdown_starts", ())), key=lambda w: (-len(w), w)))
+        self.continuing = {w.lower() for w in cues.get("continuing_subjects", ())}
+        self.comparison = {w.lower() for w in cues.get("comparison", ())}
+        self.start_verbs = {w.lower() for w in cues.get("start_verbs", ())}
+        self.ending_words = {w.lower() for w in cues.get("event_end_words", ())}
+        self.speech = {w.lower() for w in cues.get("speech_verbs", ())}
+        self.pointer_nouns = {w.lower() for w in cues.get("pointer_nouns", ())}
+        self.breakdown_reach = breakdown_reach
+        self.changes = {w for key in ("change_nouns", "change_verbs") for term in domain.not_claims.get(key, ()) for w in term}
+
+    # -- count starts that name an event ---------------------------------------------------
+    def event_start(self, text: str, places: set[str], doc: Doc) -> str:
+        """The month a known event ended, when the phrase names it ("after the 44-day war")
+        or says "the war" in an article that names it or states its year; the day when the
+        body writes the day the event ended ("the war ended on 10 November 2020")."""
+        low = text.lower()
+        stated = YEAR.findall(low)
+        candidates = [e for e in self.domain.events if any(p in places for p in e.places)]
+        found = ""
+        for e in candidates:
+            if any(p in low for p in e.phrases) and (not stated or (e.year and str(e.year) in stated)):
+                found = e.end
+                break
+        if not found and any(g in low for g in self.domain.generic_events):
+            doc_low = doc.text.lower()
+            named = [e for e in candidates if (stated and e.year and str(e.year) in stated) or (not stated and any(p in doc_low for p in e.phrases))]
+            if named:
+                found = max(named, key=lambda e: e.end).end
+        if found:
+            for ph in doc._.time_phrases:
+                if len(ph.date) == 10 and ph.date.startswith(found) and self.says_end(doc[ph.sent : ph.end + 3]):
+                    return ph.date
+        return found
+
+    def says_end(self, span: Span) -> bool:
+        return any(t.lemma_.lower() in self.ending_words for t in span)
+
+    def places_of(self, doc: Doc, sent: Span, claim: Claim | None = None) -> set[str]:
+        places = {doc._.place.lower()} if doc._.place else set()
+        if claim is not None and claim.location:
+            places.add(claim.location.lower())
+        for ent in sent.ents:
+            if ent.label_ in ("GPE", "LOC", "NORP"):
+                places.add(ent.text.lower())
+        return places
+
+    # -- reading order ---------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        published = doc._.published or ""
+        by_sent: dict[int, list[TimePhrase]] = {}
+        for ph in doc._.time_phrases:
+            by_sent.setdefault(ph.sent, []).append(ph)
+        spans = claim_spans(doc)
+        claims_by_sent: dict[int, list[int]] = {}
+        for k, span in enumerate(spans):
+            claims_by_sent.setdefault(span.sent.start, []).append(k)
+        out: list[Claim] = [s._.claim for s in spans]
+        state = _Reading()
+        for sent in doc.sents:
+            own = by_sent.get(sent.start, [])
+            # count starts that only name an event or a pointer noun resolve now
+            for ph in own:
+                if ph.kind == "since" and not ph.begin:
+                    ph.begin = self.event_start(ph.text, self.places_of(doc, sent), doc) or self.pointed_start(ph, doc, state.point)
+            is_item = bool(sent[0]._.bullet)
+            if not is_item and not state.intro:
+                state.list_frame = None
+            stated = self.stated_frame(own, doc, published)
+            for k in claims_by_sent.get(sent.start, []):
+                out[k] = self.dated(out[k], own, stated, state, out, spans, k, sent, is_item, published)
+            self.read(sent, own, stated, state, is_item, doc, published)
+        set_claims(doc, list(zip(spans, out)))
+        return doc
+
+    def dated(self, claim: Claim, own: list[TimePhrase], stated: Frame | None, state: "_Reading", out, spans, k: int, sent: Span, is_item: bool, published: str) -> Claim:
+        """A figure with the date and start its sentence gave it, or the context's."""
+        if claim.dated_by == "date":
+            return claim
+        if claim.dated_by == "since":
+            if not claim.period_start and claim.since_at >= 0:
+                ph = next((p for p in own if p.start == claim.since_at), None)
+                if ph is not None and ph.begin:
+                    claim = replace(claim, period_start=ph.begin)
+            return replace(claim, date=published, date_basis="published")
+        frame = self.inherited(claim, own, stated, state, out, spans, k, sent, is_item, published)
+        if frame is not None and (frame.date or frame.start):
+            return replace(claim, date=frame.date or published, period_start=frame.start, date_basis="stated" if frame.date else "published")
+        return replace(claim, date=published, date_basis="published")
+
+    def inherited(self, claim: Claim, own: list[TimePhrase], stated: Frame | None, state: "_Reading", out, spans, k: int, sent: Span, is_item: bool, published: str) -> Frame | None:
+        """The frame a figure its sentence did not date takes from the context, if any."""
+        kinds = {p.kind: p for p in reversed(own) if p.kind not in ("mirror", "relative") or self.governs(p, spans[k])}
+        base = stated or state.frame
+        if "mirror" in kinds:  # "over the same period last year": the frame a year back
+            end = base.date if base is not None and base.date else published
+            return Frame(shift_years(end, -1), shift_years(base.start, -1) if base is not None else "")
+        if "relative" in kinds:  # "the year before": the year before the frame's
+            end = base.date if base is not None and base.date else published
+            return Frame(shift_years(end[:4], -1), "")
+        if "pointer" in kinds:  # "during the same period", "the reporting period", "the project"
+            return self.pointed_frame(kinds["pointer"], state) or Frame()
+        if "since_pointer" in kinds:  # "since then", "over that time"
+            return Frame("", state.point if state.point != published else "")
+        spec = self.domain.metric(claim.metric)
+        marked = self.marked_breakdown(sent)
+        if marked or (spec is not None and spec.part_of):
+            source = self.source_frame(out, spans, k, marked)
+            if source is not None:
+                return source
+        if is_item and state.list_frame is not None:
+            return state.list_frame
+        if self.continues(sent) and state.previous is not None and state.previous.day_or_period:
+            return state.previous  # "On Sunday, March 2, ... They removed 318 items"
+        return None
+
+    def governs(self, ph: TimePhrase, span: Span) -> bool:
+        """"over the same period last year", "the year before" date the figure whose clause
+        they hang on ("from 50 over the same period last year"), not a change beside it ("an
+        increase of 2 percent on the year before")."""
+        t = span.doc[ph.attach]
+        for _ in range(2):
+            if t.lemma_.lower() in self.changes:
+                return False
+            t = t.head
+        near = reach(span)
+        return ph.attach in near or same_clause(span.doc[ph.attach], near)
+
+    def pointed_frame(self, pointer: TimePhrase, state: "_Reading") -> Frame | None:
+        if state.report is not None and "report" in pointer.text.lower():
+            return state.report
+        return state.frame
+
+    def read(self, sent: Span, own: list[TimePhrase], stated: Frame | None, state: "_Reading", is_item: bool, doc: Doc, published: str) -> None:
+        """Keep what later sentences may point back to."""
+        kinds = {p.kind: p for p in reversed(own)}
+        frame = stated
+        if frame is None and "pointer" in kinds:
+            frame = self.pointed_frame(kinds["pointer"], state)
+        elif frame is None and "since_pointer" in kinds:
+            frame = Frame("", state.point if state.point != published else "")
+        header = bool(own) and all(p.header for p in own)
+        if header and stated is not None and stated.start:
+            state.report = stated  # "Reporting period: 1-30 November 2023"
+        if frame is not None:
+            state.frame = frame
+        intro = not is_item and (sent.text.rstrip().endswith(":") or not any(t.pos_ in ("VERB", "AUX") for t in sent))
+        if intro:
+            # a list's intro ("Between March 2021 and October 2023, the project:", "KEY
+            # FIGURES (reporting period)") frames its items; a bare heading frames nothing yet
+            state.list_frame = frame
+        elif is_item and frame is not None and frame.start and state.list_frame is None:
+            state.list_frame = frame  # "HIGHLIGHTS": the first item's period frames the rest
+        state.intro = intro
+        state.previous = frame
+        for ph in own:
+            if ph.kind in ("date", "period") and not ph.header and not self.compares(ph, doc):
+                state.point = ph.date or state.point
+            elif ph.kind == "since" and ph.begin:
+                state.point = ph.begin
+
+    def stated_frame(self, own: list[TimePhrase], doc: Doc, published: str) -> Frame | None:
+        """The latest date, period or count start a sentence states in a main clause."""
+        found = None
+        for ph in own:
+            if ph.kind not in ("date", "period", "since") or self.compares(ph, doc):
+                continue
+            if ph.kind == "date" and ph.header:
+                continue  # a dateline
+            if ph.kind == "since":
+                if ph.begin:
+                    found = Frame("", ph.begin)
+                continue
+            if ph.date and ph.date > published[: len(ph.date)]:
+                continue  # a target
+            if self.said_recently(ph, doc, published):
+                continue
+            found = Frame(ph.date, ph.begin, ph.kind == "period" or len(ph.date) == 10)
+        return found
+
+    def said_recently(self, ph: TimePhrase, doc: Doc, published: str) -> bool:
+        from .date_attach import STATEMENT_DAYS
+        from .date_phrases import pub_date, to_date
+
+        verb = doc[ph.attach]
+        if verb.lemma_.lower() not in self.speech:
+            return False
+        said, pub = to_date(ph.date), pub_date(published)
+        return said is not None and pub is not None and (pub - said).days <= STATEMENT_DAYS
+
+    def compares(self, ph: TimePhrase, doc: Doc) -> bool:
+        """A date inside a comparison ("compared with 15 casualties in 2023") is no frame."""
+        t = doc[ph.attach]
+        for _ in range(4):
+            if t.lower_ in self.comparison or t.lemma_.lower() in self.comparison:
+                return True
+            if t.lower_ == "from" and t.head.lower_ in ("up", "down"):
+                return True
+            if t.head.i == t.i:
+                return False
+            t = t.head
+        return False
+
+    def pointed_start(self, ph: TimePhrase, doc: Doc, point: str) -> str:
+        """"since the beginning of the project" after "The project was launched in June 2018":
+        a count start that names a pointer noun starts at the latest point named."""
+        words = {t.lemma_.lower() for t in doc[ph.start : ph.end]}
+        return point if words & self.pointer_nouns else ""
+
+    def marked_breakdown(self, sent: Span) -> bool:
+        """A sentence that starts "Of these", "Including", "In total": the parts or the sum
+        of a figure given before."""
+        start = sent.text.lower().lstrip(" -•*\"'“‘")
+        return any(start.startswith(w + " ") or start.startswith(w + ",") for w in self.breakdown_starts)
+
+    def source_frame(self, out: list[Claim], spans: list[Span], k: int, marked: bool) -> Frame | None:
+        """The date and start of the figure a breakdown divides: the latest earlier figure,
+        within a few sentences, of a total this metric is a part of, or (after a marker such
+        as "Of these") of the same family, else any."""
+        claim, span = out[k], spans[k]
+        spec = self.domain.metric(claim.metric)
+        wanted = set(spec.part_of) if spec else set()
+        family = spec.family if spec else ""
+        sents = list(span.doc.sents)
+        index = {s.start: i for i, s in enumerate(sents)}
+        here = index[span.sent.start]
+        fallback = None
+        for j in range(k - 1, -1, -1):
+            other, other_span = out[j], spans[j]
+            if here - index[other_span.sent.start] > self.breakdown_reach:
+                break
+            if not (other.date or other.period_start) or other.metric == "other":
+                continue
+            other_spec = self.domain.metric(other.metric)
+            if other.metric in wanted or (marked and other_spec is not None and family and other_spec.family == family):
+                return Frame(other.date, other.period_start)
+            fallback = fallback or Frame(other.date, other.period_start)
+        return fallback if marked else None
+
+    def continues(self, sent: Span) -> bool:
+        """A sentence that goes on with a pronoun for the subject of the one before."""
+        first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+        return first is not None and first.lower_ in self.continuing and first.dep_ in ("nsubj", "nsubjpass")
