@@ -124,10 +124,16 @@ class DateContext:
         state = _Reading()
         for sent in doc.sents:
             own = by_sent.get(sent.start, [])
-            # count starts that only name an event or a pointer noun resolve now
+            # count starts that only name an event or a pointer noun resolve now; one that
+            # writes its year keeps it, or the day when the body writes the day it ended
             for ph in own:
-                if ph.kind == "since" and not ph.begin:
-                    ph.begin = self.event_start(ph.text, self.places_of(doc, sent), doc) or self.pointed_start(ph, doc, state.point)
+                if ph.kind != "since" or len(ph.begin) > 4:
+                    continue
+                event = self.event_start(ph.text, self.places_of(doc, sent), doc)
+                if not ph.begin:
+                    ph.begin = event or self.pointed_start(ph, doc, state.point)
+                elif len(event) == 10 and event.startswith(ph.begin):
+                    ph.begin = event
             is_item = bool(sent[0]._.bullet)
             if not is_item and not state.intro:
                 state.list_frame = None
@@ -143,10 +149,10 @@ class DateContext:
         if claim.dated_by == "date":
             return claim
         if claim.dated_by == "since":
-            if not claim.period_start and claim.since_at >= 0:
-                ph = next((p for p in own if p.start == claim.since_at), None)
-                if ph is not None and ph.begin:
-                    claim = replace(claim, period_start=ph.begin)
+            # the phrase's start as resolved above (an event's month or day)
+            ph = next((p for p in own if p.start == claim.since_at), None)
+            if ph is not None and ph.begin:
+                claim = replace(claim, period_start=ph.begin)
             return replace(claim, date=published, date_basis="published")
         frame = self.inherited(claim, own, stated, state, out, spans, k, sent, is_item, published)
         if frame is not None and (frame.date or frame.start):
