@@ -53,6 +53,8 @@ class MetricSpec:
     article: tuple[Term, ...] = ()
     not_near: tuple[Term, ...] = ()
     not_action: tuple[Term, ...] = ()
+    not_verb: tuple[Term, ...] = ()
+    not_own_sentence: tuple[Term, ...] = ()
     future_ok: bool = False
     cumulative: bool = True
     family: str = ""  # metrics of one family break each other down ("of these, ...")
@@ -104,6 +106,7 @@ class Domain:
     events: tuple[Event, ...]
     places: tuple[str, ...]
     layout: dict[str, tuple[str, ...]]
+    parts: dict[str, Any]
     number_words: dict[str, dict[str, float]]
     thousands_dot_units: tuple[str, ...]
     decimal_dot_units: tuple[str, ...]
@@ -210,6 +213,8 @@ def _load_domain(path: str, digest: str) -> Domain:
                 article=_terms(m.get("article"), groups, where),
                 not_near=_terms(m.get("not_near"), groups, where),
                 not_action=_terms(m.get("not_action"), groups, where),
+                not_verb=_terms(m.get("not_verb"), groups, where),
+                not_own_sentence=_terms(m.get("not_own_sentence"), groups, where),
                 future_ok=bool(m.get("future_ok", False)),
                 cumulative=bool(m.get("cumulative", True)),
                 family=str(m.get("family", "")),
@@ -281,6 +286,11 @@ def _load_domain(path: str, digest: str) -> Domain:
         events=tuple(evs),
         places=tuple(str(p) for p in places or ()),
         layout=tuples(cues.get("layout")),
+        parts={
+            "within_sentence": tuple(str(x) for x in (cues.get("parts") or {}).get("within_sentence") or ()),
+            "restated": tuple(str(x) for x in (cues.get("parts") or {}).get("restated") or ()),
+            "states": {str(k): tuple(str(x).lower() for x in v or ()) for k, v in ((cues.get("parts") or {}).get("states") or {}).items()},
+        },
         number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales")},
         thousands_dot_units=tuple(str(x) for x in numbers.get("thousands_dot_after") or ()),
         decimal_dot_units=tuple(str(x) for x in numbers.get("decimal_dot_after") or ()),

@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
@@ -85,11 +85,15 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.context_all and not bag_matches(ctx.sentence, spec.context_all):
             continue
-        if spec.article and not bag_matches(ctx.sentence | ctx.title, spec.article):
+        if spec.article and not bag_matches(ctx.article, spec.article):
             continue
         if spec.not_near and bag_matches(ctx.head, spec.not_near):
             continue
         if spec.not_action and bag_matches(ctx.near | ctx.clause, spec.not_action):
+            continue
+        if spec.not_verb and ctx.verbs and all(bag_matches(v, spec.not_verb) for v in ctx.verbs):
+            continue
+        if spec.not_own_sentence and bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context):
             continue
         return spec.id
     return "other"
@@ -116,8 +120,11 @@ def make_metrics(nlp: Language, name: str, models_dir: str | None, keep_other: b
     return MetricAssigner(load_domain(models_dir), keep_other, max_climb, context_sentences)
 
 
-def title_words(doc: Doc) -> frozenset[str]:
-    return frozenset(w for w in re.split(r"[^\w]+", (doc._.title or "").lower()) if w)
+def article_words(doc: Doc) -> frozenset[str]:
+    """Every word of the article and its title: money and staff are tied to mine action by
+    the article they are in."""
+    title = {w for w in re.split(r"[^\w]+", (doc._.title or "").lower()) if w}
+    return frozenset(title | {w for t in doc for w in words(t)})
 
 
 def sentence_bags(doc: Doc, before: int) -> dict[int, frozenset[str]]:
@@ -134,30 +141,69 @@ def sentence_bags(doc: Doc, before: int) -> dict[int, frozenset[str]]:
     return out
 
 
+def fronted_noun(ctx: Context) -> bool:
+    """"Of the country's 1,122 municipalities, 391 have been declared free": a figure whose
+    verb has a fronted "of" phrase with a noun says what it is a part of itself."""
+    verb = ctx.verb
+    if verb is None:
+        return False
+    return any(
+        c.dep_ == "prep" and c.lower_ == "of" and c.i < ctx.number.i and any(p.dep_ == "pobj" and p.pos_ in ("NOUN", "PROPN") for p in c.children)
+        for c in verb.children
+    )
+
+
 class MetricAssigner:
     def __init__(self, domain: Domain, keep_other: bool, max_climb: int, context_sentences: int = 1):
         self.domain = domain
         self.keep_other = keep_other
         self.max_climb = max_climb
         self.context_sentences = context_sentences
+        cues = domain.date_cues
+        self.part_markers = tuple(sorted({m.lower() for m in domain.parts.get("within_sentence", ())}, key=lambda m: (-len(m), m)))
+        self.breakdown_starts = tuple(sorted({m.lower() for m in cues.get("breakdown_starts", ())}, key=lambda m: (-len(m), m)))
+        self.states = {k: frozenset(v) for k, v in domain.parts.get("states", {}).items()}
+        self.restated = re.compile(r"^[\s(]*(?:" + "|".join(re.escape(w) for w in domain.parts.get("restated", ())) + r")?[\s(]*$", re.I)
+        self.changes = _lemmas(domain, "change_verbs")
 
     def __call__(self, doc: Doc) -> Doc:
         spans = claim_spans(doc)
         blocked = {t.i for s in spans for t in s}
         bags = sentence_bags(doc, self.context_sentences)
-        title = title_words(doc)
-        pairs = []
+        article = article_words(doc)
         contexts = []
         for span in spans:
-            claim: Claim = span._.claim
             ctx = context(span, blocked, self.max_climb)
             ctx.sentence = bags.get(span.sent.start, ctx.sentence)
-            ctx.title = title
+            ctx.article = article
+            self.read_state(span, ctx, blocked)
+            self.change_values(ctx)
+            contexts.append(ctx)
+        wholes = self.wholes(doc, spans)
+        pairs: list[tuple] = []
+        for k, (span, ctx) in enumerate(zip(spans, contexts)):
+            claim: Claim = span._.claim
+            whole, intro, within = wholes[k]
+            own_verb = ctx.verb is not None and ctx.verb.lemma_.lower() not in ("be", "include", "comprise", "remain")
+            if whole is not None and (within or not own_verb):
+                # "Of these, 29 were shells", "among them 412 mines": the whole's action; "Of
+                # these, 297 people died" keeps its own
+                ctx.clause = ctx.clause | contexts[whole].clause
+            if intro is not None:
+                ctx.clause = ctx.clause | intro  # a list item under "... found and destroyed:"
             reason = not_a_claim(ctx, claim, self.domain)
             metric = choose_metric(ctx, claim, self.domain, reason)
             if metric == "other" and not reason:
-                metric = elliptical(ctx, claim, pairs, contexts)
-            contexts.append(ctx)
+                metric = elliptical(ctx, claim, pairs, contexts[:k])
+            bare = (ctx.noun.i == ctx.number.i or ctx.noun.pos_ == "PRON") and not fronted_noun(ctx)
+            if metric == "other" and not reason and whole is not None and whole < len(pairs) and (within or bare):
+                # "286 national staff, including 118 women", "found in the Kharkiv region (112)":
+                # a part no metric names itself counts what its whole counts
+                w = pairs[whole][1]
+                if w.kind == claim.kind and w.metric != "other":
+                    metric = w.metric
+            if metric == "other" and not reason and claim.kind == "money":
+                metric = self.restated_money(doc, span, pairs)
             pairs.append((span, replace(claim, metric=metric, reason=reason)))
         if not self.keep_other:
             pairs = [p for p in pairs if p[1].metric != "other"]
@@ -169,6 +215,113 @@ class MetricAssigner:
                 pairs[k], pairs[k + 1] = (s1, replace(c1, metric=metric)), (s2, replace(c2, metric=metric))
         set_claims(doc, pairs)
         return doc
+
+    def read_state(self, span: Span, ctx: Context, blocked: set[int]) -> None:
+        """"left four people dead and nine wounded", "one soldier dead and three more
+        wounded": the word right after a figure says what happened to those it counts, and
+        the other figures' words do not."""
+        doc = span.doc
+        own = self.state_after(span, ctx)
+        if own is None:
+            return
+        others = set()
+        for t in span.sent:
+            if t.i not in blocked and t.i != own.i and any(t.lower_ in words_ for words_ in self.states.values()):
+                others |= words(t)
+        ctx.near = ctx.near | words(own)
+        ctx.head = ctx.head | words(own)
+        ctx.clause = (ctx.clause - others) | words(own)
+
+    def state_after(self, span: Span, ctx: Context) -> Token | None:
+        doc = span.doc
+        j = max(span.end, ctx.noun.i + 1 if ctx.noun.i >= span.start else span.end)
+        while j < span.sent.end and doc[j].lower_ in ("more", "other", "others", "people", "persons"):
+            j += 1
+        if j < span.sent.end and any(doc[j].lower_ in w for w in self.states.values()):
+            return doc[j]
+        return None
+
+    def change_values(self, ctx: Context) -> None:
+        """"Casualties have risen from 382 in 2022 to 905 in 2023": the two values count the
+        subject of the change."""
+        number, verb = ctx.number, ctx.verb
+        if verb is None or ctx.noun.i != number.i or number.dep_ != "pobj" or number.head.lower_ not in ("from", "to"):
+            return
+        if verb.lemma_.lower() not in self.changes:
+            return
+        for c in verb.children:
+            if c.dep_ in ("nsubj", "nsubjpass"):
+                ctx.head = ctx.head | words(c)
+                ctx.near = ctx.near | words(c)
+
+    def wholes(self, doc: Doc, spans: list[Span]) -> list[tuple[int | None, frozenset[str] | None, bool]]:
+        """For each figure, the figure it is a part of (an index), and the verbs of the list
+        intro it is an item of: "12 450 items were destroyed, among them 412 anti-personnel
+        mines"; "Of these, 29 were artillery projectiles"; "found and destroyed: - 63 mines"."""
+        sents = list(doc.sents)
+        index = {s.start: i for i, s in enumerate(sents)}
+        out: list[tuple[int | None, frozenset[str] | None, bool]] = []
+        for k, span in enumerate(spans):
+            sent = span.sent
+            whole = None
+            marker = self.marker_before(span)
+            if marker is not None and any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in doc[marker : span.start]):
+                marker = None  # "killed 7, including 3 children, and injured 19": a new clause ends the list
+            if marker is not None:
+                before = [j for j in range(k) if spans[j].sent.start == sent.start and spans[j].end <= marker and spans[j]._.claim.kind == span._.claim.kind]
+                whole = before[-1] if before else None
+            within = whole is not None
+            if whole is None and self.starts_breakdown(sent):
+                here = index[sent.start]
+                for j in range(k - 1, -1, -1):
+                    if here - index[spans[j].sent.start] > 2:
+                        break
+                    if spans[j].sent.start != sent.start and spans[j]._.claim.kind == span._.claim.kind:
+                        whole = j
+                        break
+            intro = None
+            if sent[0]._.bullet:
+                i = index[sent.start] - 1
+                while i >= 0 and sents[i][0]._.bullet:
+                    i -= 1
+                if i >= 0 and sents[i].text.rstrip().endswith(":"):
+                    intro = frozenset(w for t in sents[i] if t.pos_ == "VERB" for w in words(t))
+            out.append((whole, intro, within))
+        return out
+
+    def marker_before(self, span: Span) -> int | None:
+        """The token index where "among them", "including" starts, before this figure in its
+        sentence (and after another figure)."""
+        doc = span.doc
+        low = doc[span.sent.start : span.start].text.lower()
+        best = None
+        for m in self.part_markers:
+            at = low.rfind(m)
+            if at >= 0 and (at == 0 or not low[at - 1].isalnum()) and (best is None or at > best[0]):
+                best = (at, m)
+        if best is None:
+            return None
+        char = span.sent.start_char + best[0]
+        tok = doc.char_span(char, char + len(best[1]), alignment_mode="expand")
+        return tok.start if tok is not None else None
+
+    def starts_breakdown(self, sent: Span) -> bool:
+        start = sent.text.lower().lstrip(" -•*\"'“‘")
+        return any(start.startswith(w + " ") or start.startswith(w + ",") for w in self.breakdown_starts)
+
+    def restated_money(self, doc: Doc, span: Span, pairs: list) -> str:
+        """"JPY 480 million (approximately USD 3.4 million)": the same money in another
+        currency counts what the first amount counts."""
+        for prev, claim in reversed(pairs):
+            if prev.sent.start != span.sent.start:
+                break
+            if claim.kind != "money":
+                continue
+            between = doc.text[prev.end_char : span.start_char]
+            if claim.metric != "other" and self.restated.match(between):
+                return claim.metric
+            break
+        return "other"
 
 
 def explain(span, domain: Domain | None = None) -> dict[str, object]:

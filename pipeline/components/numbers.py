@@ -195,7 +195,7 @@ class NumberReader:
     # -- the whole sentence ------------------------------------------------------------------
     def reading_text(self, text: str, decimal_comma: bool) -> tuple[str, list[Rewrite]]:
         """The sentence in the plain form, the same length, and the stretches rewritten."""
-        plain = BRACKETED.sub(lambda m: " " + m.group(1) + " ", text)
+        plain = BRACKETED.sub(lambda m: " " + m.group(1) + " ", text)  # digits keep their offsets
         plain = self.separators(plain, decimal_comma)
         rewrites = []
         out = list(plain)

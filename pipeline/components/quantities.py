@@ -126,7 +126,7 @@ class Patterns:
         )
         # "4 million dollars", "NOK 60 million" is before; "2.5 million lei (MDL)", "USD 920,000" after
         self.money_after = re.compile(
-            rf"(?<![\w.,])(?P<num>{NUM})(?:\s?(?P<scale>{scw}))?\s"
+            rf"(?<![\w.,])(?P<num>{NUM})(?:\s{{0,2}}(?P<scale>{scw}))?\s{{1,2}}"
             rf"(?:(?P<cur>{_alts(after)})\b(?:\s\((?P<code2>{iso})\))?|\(?(?P<code>{iso})\b\)?)",
             re.IGNORECASE,
         )
@@ -428,6 +428,8 @@ class QuantityFinder:
             plain, rewrites = self.reader.reading_text(sent.text, decimal_comma)
             for f in find_in_text(plain, sent.start_char, self.domain, shared):
                 start, end = expand(f.start - sent.start_char, f.end - sent.start_char, rewrites)
+                if ")" in sent.text[start:end] and "(" not in sent.text[start:end] and start and sent.text[start - 1] == "(":
+                    start -= 1  # "(39.675) million US dollars": the surface keeps both brackets
                 f = replace(f, start=start + sent.start_char, end=end + sent.start_char)
                 if f.end - f.start > self.max_surface_chars:
                     continue

@@ -23,9 +23,14 @@ def words(tok: Token) -> set[str]:
     stems count too: "installed" -> install, "mines" -> mine, "casualties" -> casualty.
     """
     text = tok.lower_
-    out = {tok.lemma_.lower(), text}
-    if "-" in text:
-        out.update(p for p in text.split("-") if p)
+    out = {tok.lemma_.lower()}
+    for form in [text] + ([p for p in text.split("-") if p] if "-" in text else []):
+        out |= _stems(form)  # "de-miners" -> de, miner
+    return out
+
+
+def _stems(text: str) -> set[str]:
+    out = {text}
     if len(text) > 4:
         if text.endswith("ies"):
             out.add(text[:-3] + "y")
@@ -53,7 +58,8 @@ class Context:
     clause: frozenset[str]  # the path, the verb and its arguments
     sentence: frozenset[str]  # the figure's sentence; the metric step widens it to its context
     own_sentence: frozenset[str] = frozenset()
-    title: frozenset[str] = frozenset()
+    article: frozenset[str] = frozenset()  # every word of the article and its title (metric step)
+    verbs: tuple[frozenset[str], ...] = ()  # each verb governing the figure: its verb and those sharing its arguments
 
 
 def _blocked_subtree(tok: Token, blocked: set[int]) -> bool:
@@ -163,18 +169,29 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
         for c in tok.children:
             if c.dep_ == "conj" and c.tag_ == "NNS":
                 return number, c
-    # "361 of our citizens", "a total of 88,260 mines": the noun after "of"
+    # "610 were children", "three of the victims were women", "44 are minors": with a
+    # copula, the noun after it is what the number counts
+    if tok.i == number.i and tok.dep_ in ("nsubj",) and tok.head.lemma_ == "be":
+        for c in tok.head.children:
+            if c.dep_ == "attr" and c.pos_ in ("NOUN", "PROPN"):
+                return number, c
+    # "Children accounted for 11 of the casualties", "the hazardous areas numbered 128": a
+    # figure of a verb of amounting counts the verb's subject
+    verb = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ in ("for", "at", "to") else tok.head
+    if tok.i == number.i or tok.dep_ == "pobj" or verb.i != tok.head.i:
+        subject = amounting_subject(verb, tok)
+        if subject is not None:
+            return number, subject
+    # "361 of our citizens", "a total of 88,260 mines": the noun after "of"; "164 of them
+    # minefields", "21 of them children": after a pronoun, the noun the number goes with
     if tok.pos_ == "NUM" or tok.lemma_.lower() in ("total", "number", "some", "all"):
         for child in tok.children:
             if child.dep_ == "prep" and child.lower_ == "of":
                 for pobj in child.children:
                     if pobj.dep_ == "pobj" and pobj.pos_ in ("NOUN", "PROPN", "PRON"):
+                        if pobj.pos_ == "PRON" and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i > pobj.i:
+                            return number, tok.head
                         return number, pobj
-    # "610 were children": with a copula, the noun after it is what the number counts
-    if tok.i == number.i and tok.dep_ in ("nsubj",) and tok.head.lemma_ == "be":
-        for c in tok.head.children:
-            if c.dep_ == "attr" and c.pos_ in ("NOUN", "PROPN"):
-                return number, c
     # "1.2m people": a number the parse left without a noun counts the noun written after it
     if tok.i == number.i and span.end < span.sent.end:
         nxt = span.doc[span.end]
@@ -182,6 +199,24 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
             if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "compound", "nummod", "ROOT"):
                 return number, nxt
     return number, tok
+
+
+AMOUNTING = {"account", "make", "represent", "constitute", "number", "total", "amount", "stand", "reach", "comprise"}
+
+
+def amounting_subject(verb: Token, figure: Token) -> Token | None:
+    """The subject of "accounted for N", "made up N", "numbered N", "stood at N", when the
+    figure is the verb's object ("Women and girls accounted for nine" -> women)."""
+    if verb.lemma_.lower() not in AMOUNTING or verb.pos_ not in ("VERB", "AUX"):
+        return None
+    if verb.lemma_.lower() == "make" and not any(c.dep_ == "prt" and c.lower_ == "up" for c in verb.children):
+        return None
+    if figure.dep_ not in ("dobj", "attr", "pobj", "npadvmod", "oprd"):
+        return None
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN") and c.i != figure.i:
+            return c
+    return None
 
 
 def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
@@ -223,6 +258,8 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
             if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") and not _blocked_subtree(c, others):
                 head |= words(c)
                 todo.append(c)
+    if noun.ent_type_ == "NORP" and noun.tag_ in ("NNPS", "NNS"):
+        head.add("people")  # "half a million Colombians"
     near = phrase(noun, others, depth=3) | head
     for t in span:
         near |= words(t)
@@ -257,6 +294,12 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
             above = climb(described, max_climb)[1]
             if above is not None:
                 clause |= words(above)
+        elif verb.dep_ == "advcl" and verb.tag_ == "VBG":
+            # "the hazardous areas numbered 128, covering 42.6 km2": the participle tells of
+            # the subject of the verb it hangs on
+            for c in verb.head.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and not _blocked_subtree(c, others):
+                    clause |= phrase(c, others, depth=2)
         if verb.lemma_ == "be" and noun.dep_ in ("nsubj", "nsubjpass"):
             # "1,300 victims were minors": the noun after the copula says what they are
             for c in verb.children:
@@ -268,11 +311,18 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
     sentence = set()
     for t in span.sent:
         sentence |= words(t)
+    governing = []
+    if verb is not None:
+        governing.append(frozenset(words(verb)))
+        for other in list(verb.children) + ([verb.head] if verb.dep_ == "conj" else []):
+            if other.pos_ in ("VERB", "AUX") and (other.dep_ == "conj" or verb.dep_ == "conj") and other.i != verb.i and shares_arguments(other, verb):
+                governing.append(frozenset(words(other)))
     return Context(
         number=number,
         noun=noun,
         path=path,
         verb=verb,
+        verbs=tuple(governing),
         head=frozenset(head),
         near=frozenset(near),
         clause=frozenset(clause),
