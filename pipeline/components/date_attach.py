@@ -86,18 +86,52 @@ def on_subject(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
     return tok.dep_ in ("acl", "relcl") and subject.dep_ in ("nsubj", "nsubjpass") and subject.i != noun.i and subject.head.i in near
 
 
+def by_the_time(ph: TimePhrase, near: dict[int, int], doc: Doc) -> bool:
+    """A date in a clause of time ("by the time ...", "when ...") on the figure's verb."""
+    t = doc[ph.attach]
+    if t.pos_ not in ("VERB", "AUX") or t.dep_ not in ("advcl", "relcl"):
+        return False
+    timed = any(c.dep_ in ("mark", "advmod") and c.lower_ in ("when", "until", "once") for c in t.children)
+    for _ in range(3):
+        if t.head.i == t.i:
+            return False
+        t = t.head
+        timed = timed or t.lemma_.lower() == "time"
+        if t.i in near:
+            return timed
+    return False
+
+
+def fronted(ph: TimePhrase, span: Span) -> bool:
+    """A period or year at the head of the sentence governs the whole sentence (guide: "A
+    fronted year or period governs its sentence"), not only its first clause."""
+    sent = span.sent
+    root = sent.root
+    lead = [t for t in sent if not t.is_punct and not t.is_space]
+    return ph.start <= (lead[0].i if lead else sent.start) + 1 and ph.start < root.i and ph.end <= span.start
+
+
 class DateAttacher:
     def __init__(self, domain: Domain):
         self.domain = domain
         cues = domain.date_cues
         self.speech = {w.lower() for w in cues.get("speech_verbs", ())}
+        self.statement_verbs = {w.lower() for w in cues.get("statement_verbs", ())}
+        self.report_nouns = {w.lower() for w in cues.get("report_nouns", ())}
         self.comparison = {w.lower() for w in cues.get("comparison", ())}
 
     def is_statement(self, ph: TimePhrase, doc: Doc) -> bool:
         """A day phrase on a verb of saying dates the statement ("said on Saturday",
-        "reported on 3 May"); "reported 57 casualties in 2022" keeps its year."""
+        "reported on 3 May"), and so does one on a report or a meeting ("a report released on
+        Friday", "the conference was held on 27 November"); "reported 57 casualties in 2022"
+        keeps its year."""
         verb = doc[ph.attach]
-        if verb.lemma_.lower() not in self.speech:
+        lemma = verb.lemma_.lower()
+        reported = lemma in self.statement_verbs and (
+            (verb.dep_ in ("acl", "relcl") and verb.head.lemma_.lower() in self.report_nouns)
+            or any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in self.report_nouns for c in verb.children)
+        )
+        if lemma not in self.speech and not reported:
             return False
         first = doc[ph.start].lower_
         return first == "on" or len(ph.date) >= 10 or ph.text.lower() in ("last month", "earlier this month", "this month") or first not in ("in", "during", "by", "as", "at", "through", "until", "over")
@@ -146,6 +180,7 @@ class DateAttacher:
             claim: Claim = span._.claim
             sent_phrases = phrases.get(span.sent.start, [])
             near = reach(span)
+            own_since = any(p.kind == "since" and p.attach in near for p in sent_phrases)
             date, start, source, since_at = "", "", "", -1
             best, best_d = None, 0
             for ph in sent_phrases:
@@ -165,6 +200,10 @@ class DateAttacher:
                     d = 60  # "800 ha were cleared and 1,600 mines destroyed in 2022"
                 if d is None and on_subject(ph, span, near):
                     d = 70  # "a mine laid in October 2024 killed seven villagers"
+                if d is None and by_the_time(ph, near, doc):
+                    d = 80  # "By the time it was declared free in September 2015, ... had destroyed"
+                if d is None and fronted(ph, span) and not own_since:
+                    d = 90  # "From 1992 to August, 2,254 km² were cleared, while 1.1 million mines ..."
                 if d is not None and (best is None or d < best_d):
                     best, best_d = ph, d
             if best is not None and (not best.date or _not_after(best.date, published)):

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 
 from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
-from .date_attach import reach, same_clause
+from .date_attach import DateAttacher, reach, same_clause
 from .date_phrases import TimePhrase, shift_years
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -39,6 +39,7 @@ class _Reading:
     """What the reading keeps from the sentences before."""
 
     frame: "Frame | None" = None  # the latest report frame
+    period: "Frame | None" = None  # the latest frame with a start
     report: "Frame | None" = None  # the period of a "Reporting period:" header line
     point: str = ""  # the latest point in time named
     list_frame: "Frame | None" = None  # what the items of the current list take
@@ -72,6 +73,7 @@ class DateContext:
         self.speech = {w.lower() for w in cues.get("speech_verbs", ())}
         self.pointer_nouns = {w.lower() for w in cues.get("pointer_nouns", ())}
         self.breakdown_reach = breakdown_reach
+        self.statement = DateAttacher(domain)
         self.changes = {w for key in ("change_nouns", "change_verbs") for term in domain.not_claims.get(key, ()) for w in term}
 
     # -- count starts that name an event ---------------------------------------------------
@@ -137,8 +139,9 @@ class DateContext:
             is_item = bool(sent[0]._.bullet)
             if not is_item and not state.intro:
                 state.list_frame = None
-            stated = self.stated_frame(own, doc, published)
-            for k in claims_by_sent.get(sent.start, []):
+            mine = claims_by_sent.get(sent.start, [])
+            stated = self.stated_frame(own, [out[k] for k in mine], doc, published)
+            for k in mine:
                 out[k] = self.dated(out[k], own, stated, state, out, spans, k, sent, is_item, published)
             self.read(sent, own, stated, state, is_item, doc, published)
         set_claims(doc, list(zip(spans, out)))
@@ -198,8 +201,13 @@ class DateContext:
         return ph.attach in near or same_clause(span.doc[ph.attach], near)
 
     def pointed_frame(self, pointer: TimePhrase, state: "_Reading") -> Frame | None:
-        if state.report is not None and "report" in pointer.text.lower():
+        """"the reporting period": the report's; "the same period", "the project", "that
+        time": the latest bounded frame; "that month", "the same year": the latest frame."""
+        text = pointer.text.lower()
+        if state.report is not None and "report" in text:
             return state.report
+        if state.period is not None and not re.search(r"\b(?:month|year|week)\b", text):
+            return state.period
         return state.frame
 
     def read(self, sent: Span, own: list[TimePhrase], stated: Frame | None, state: "_Reading", is_item: bool, doc: Doc, published: str) -> None:
@@ -215,6 +223,8 @@ class DateContext:
             state.report = stated  # "Reporting period: 1-30 November 2023"
         if frame is not None:
             state.frame = frame
+            if frame.start:
+                state.period = frame
         intro = not is_item and (sent.text.rstrip().endswith(":") or not any(t.pos_ in ("VERB", "AUX") for t in sent))
         if intro:
             # a list's intro ("Between March 2021 and October 2023, the project:", "KEY
@@ -230,34 +240,30 @@ class DateContext:
             elif ph.kind == "since" and ph.begin:
                 state.point = ph.begin
 
-    def stated_frame(self, own: list[TimePhrase], doc: Doc, published: str) -> Frame | None:
-        """The latest date, period or count start a sentence states in a main clause."""
-        found = None
+    def stated_frame(self, own: list[TimePhrase], claims: list[Claim], doc: Doc, published: str) -> Frame | None:
+        """What a sentence states its figures for: the date and start its own phrases gave
+        its figures (the most frequent); in a sentence with no such figure, its first period,
+        else its first date (not a dateline, a comparison, a target or today's statement)."""
+        dated = [(c.date, c.period_start) for c in claims if c.dated_by == "date"]
+        dated += [("", p.begin) for c in claims if c.dated_by == "since" for p in own if p.start == c.since_at and p.begin]
+        if dated:
+            date, start = max(dated, key=lambda d: (dated.count(d), -dated.index(d)))
+            return Frame(date, start, bool(start) or len(date) == 10)
+        candidates = []
         for ph in own:
-            if ph.kind not in ("date", "period", "since") or self.compares(ph, doc):
-                continue
-            if ph.kind == "date" and ph.header:
-                continue  # a dateline
-            if ph.kind == "since":
-                if ph.begin:
-                    found = Frame("", ph.begin)
+            if ph.kind not in ("date", "period") or self.compares(ph, doc) or (ph.kind == "date" and ph.header):
                 continue
             if ph.date and ph.date > published[: len(ph.date)]:
                 continue  # a target
-            if self.said_recently(ph, doc, published):
-                continue
-            found = Frame(ph.date, ph.begin, ph.kind == "period" or len(ph.date) == 10)
-        return found
-
-    def said_recently(self, ph: TimePhrase, doc: Doc, published: str) -> bool:
-        from .date_attach import STATEMENT_DAYS
-        from .date_phrases import pub_date, to_date
-
-        verb = doc[ph.attach]
-        if verb.lemma_.lower() not in self.speech:
-            return False
-        said, pub = to_date(ph.date), pub_date(published)
-        return said is not None and pub is not None and (pub - said).days <= STATEMENT_DAYS
+            if self.statement.is_statement(ph, doc) and not self.statement.old_enough(ph, published):
+                continue  # the day of today's news
+            candidates.append(ph)
+        periods = [p for p in candidates if p.kind == "period"]
+        chosen = (periods or candidates)[:1]
+        if not chosen:
+            return None
+        ph = chosen[0]
+        return Frame(ph.date, ph.begin, ph.kind == "period" or len(ph.date) == 10)
 
     def compares(self, ph: TimePhrase, doc: Doc) -> bool:
         """A date inside a comparison ("compared with 15 casualties in 2023") is no frame."""
