@@ -185,7 +185,8 @@ class MetricAssigner:
             claim: Claim = span._.claim
             whole, intro, within = wholes[k]
             own_verb = ctx.verb is not None and ctx.verb.lemma_.lower() not in ("be", "include", "comprise", "remain")
-            if whole is not None and (within or not own_verb):
+            relative = within and self.relative_part(span)
+            if whole is not None and ((within and not (relative and own_verb)) or not own_verb):
                 # "Of these, 29 were shells", "among them 412 mines": the whole's action; "Of
                 # these, 297 people died" keeps its own
                 ctx.clause = ctx.clause | contexts[whole].clause
@@ -288,6 +289,12 @@ class MetricAssigner:
                     intro = frozenset(w for t in sents[i] if t.pos_ == "VERB" for w in words(t))
             out.append((whole, intro, within))
         return out
+
+    def relative_part(self, span: Span) -> bool:
+        """"of whom 346 were killed", "of which 9.1 million were cleared": a part with a
+        clause of its own keeps its own verb."""
+        marker = self.marker_before(span)
+        return marker is not None and span.doc[marker].lower_ == "of"
 
     def marker_before(self, span: Span) -> int | None:
         """The token index where "among them", "including" starts, before this figure in its

@@ -27,7 +27,7 @@ def _phrases(table: dict[str, tuple[str, ...]]) -> list[tuple[list[str], str]]:
     return sorted(out, key=lambda x: -len(x[0]))
 
 
-def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int) -> tuple[str, int]:
+def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int, not_after: frozenset[str] = frozenset()) -> tuple[str, int]:
     """(qualifier, first token index of the hedge) or ("", span.start)."""
     doc = span.doc
     start = span.start
@@ -42,6 +42,9 @@ def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int)
         if n <= len(words) and words[len(words) - n :] == phrase:
             if any(doc[i].dep_ == "prt" for i in range(start - n, start)):
                 continue  # "handed over 75 hectares": a verb's particle, not a hedge
+            before = doc[start - n - 1] if start - n - 1 >= span.sent.start else None
+            if before is not None and before.lemma_.lower() in not_after:
+                continue  # "spread over 312 minefields": a preposition after a verb of extent
             return qualifier, start - n
     return "", start
 
@@ -66,6 +69,7 @@ class QualifierFinder:
     def __init__(self, domain: Domain, max_words: int):
         self.before = _phrases(domain.qualifiers)
         self.after = _phrases(domain.qualifiers_after)
+        self.not_after = frozenset(w.lower() for w in domain.date_cues.get("hedge_is_preposition_after", ()))
         self.max_words = max_words
 
     def __call__(self, doc: Doc) -> Doc:
@@ -73,7 +77,7 @@ class QualifierFinder:
         direct: dict[int, str] = {}
         grown: dict[int, Span] = {}
         for k, span in enumerate(spans):
-            q, start = hedge_before(span, self.before, self.max_words)
+            q, start = hedge_before(span, self.before, self.max_words, self.not_after)
             end = span.end
             if not q:
                 q, end = hedge_after(span, self.after)

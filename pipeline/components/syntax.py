@@ -14,6 +14,7 @@ MODIFIER_DEPS = {"amod", "compound", "nmod", "poss", "nummod", "quantmod", "advm
 ARG_DEPS = {"dobj", "attr", "acomp", "oprd", "xcomp", "agent", "prt", "neg", "dative", "nsubj", "nsubjpass", "ccomp", "advcl", "npadvmod", "advmod", "aux", "auxpass", "acl"}
 NOUN_PREPS = {"of"}
 TRANSPARENT_VERBS = {"include", "including", "comprise", "total", "number"}
+TIME_NOUNS = {"year", "month", "week", "day", "time", "period", "decade", "hour", "quarter", "season"}
 
 
 def words(tok: Token) -> set[str]:
@@ -145,10 +146,17 @@ def shares_arguments(a: Token, b: Token) -> bool:
     one has an object: "were identified and defused", "killed or injured 610 people";
     "surveyed 5,000 ha and cleared 800 ha" are two events."""
     subj = ("nsubj", "nsubjpass", "expl")
-    obj = ("dobj", "attr")
     if _has(a, subj) and _has(b, subj) or (a.dep_ == "conj" and _has(a, subj)) or (b.dep_ == "conj" and _has(b, subj)):
         return False
-    return not (_has(a, obj) and _has(b, obj))
+    return not (_has_object(a, b) and _has_object(b, a))
+
+
+def _has_object(verb: Token, other: Token) -> bool:
+    """A verb, or a verb coordinated with it other than `other`, has an object of its own:
+    "killed 19,832 people and injured or maimed 45,317 others" are two events."""
+    if _has(verb, ("dobj", "attr")):
+        return True
+    return any(c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i != other.i and _has(c, ("dobj", "attr")) for c in verb.children)
 
 
 def counted_noun(span: Span) -> tuple[Token, Token]:
@@ -192,11 +200,17 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
                         if pobj.pos_ == "PRON" and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i > pobj.i:
                             return number, tok.head
                         return number, pobj
-    # "1.2m people": a number the parse left without a noun counts the noun written after it
+    # "1.2m people", "312 suspected and confirmed minefields": a number the parse left without
+    # a noun counts the noun written after it (past the words that describe it)
     if tok.i == number.i and span.end < span.sent.end:
-        nxt = span.doc[span.end]
-        if nxt.pos_ in ("NOUN", "PROPN") and nxt.dep_ not in ("pobj",) and not any(c.i == nxt.i for c in tok.children if c.dep_ == "prep"):
-            if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "compound", "nummod", "ROOT"):
+        j = span.end
+        doc = span.doc
+        while j < min(span.end + 4, span.sent.end) and (doc[j].tag_ in ("JJ", "VBN", "VBD", "CC") or doc[j].lower_ in ("-",)):
+            j += 1
+        nxt = doc[j] if j < span.sent.end else doc[span.end]
+        timed = nxt.lemma_.lower() in TIME_NOUNS  # "rose to 530 last year"
+        if nxt.pos_ in ("NOUN", "PROPN") and not timed and (nxt.dep_ not in ("pobj",) or j > span.end) and not any(c.i == nxt.i for c in tok.children if c.dep_ == "prep"):
+            if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "compound", "nummod", "ROOT", "pobj"):
                 return number, nxt
     return number, tok
 
@@ -305,6 +319,13 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
             for c in verb.children:
                 if c.dep_ in ("attr", "acomp") and not _blocked_subtree(c, others):
                     near |= phrase(c, others, depth=1)
+        if verb.lemma_ == "be":
+            # "nine of the 11 victims were under 14": under the age of adulthood, children
+            for c in verb.children:
+                if c.dep_ == "prep" and c.lower_ in ("under", "below"):
+                    ages = [t for t in c.children if t.like_num and t.text.isdigit() and int(t.text) < 18]
+                    if ages:
+                        near |= {"child"}
         # a verb in a conjunct that shares its subject with the first ("were identified and defused")
         if verb.dep_ == "conj" and shares_arguments(verb, verb.head):
             clause |= words(verb.head)
