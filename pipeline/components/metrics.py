@@ -265,8 +265,9 @@ class MetricAssigner:
         for k, span in enumerate(spans):
             sent = span.sent
             whole = None
-            marker = self.marker_before(span)
-            if marker is not None and any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in doc[marker : span.start]):
+            found = self.marker_before(span)
+            marker = found[0] if found else None
+            if found and any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in doc[found[1] : span.start]):
                 marker = None  # "killed 7, including 3 children, and injured 19": a new clause ends the list
             if marker is not None:
                 before = [j for j in range(k) if spans[j].sent.start == sent.start and spans[j].end <= marker and spans[j]._.claim.kind == span._.claim.kind]
@@ -293,12 +294,12 @@ class MetricAssigner:
     def relative_part(self, span: Span) -> bool:
         """"of whom 346 were killed", "of which 9.1 million were cleared": a part with a
         clause of its own keeps its own verb."""
-        marker = self.marker_before(span)
-        return marker is not None and span.doc[marker].lower_ == "of"
+        found = self.marker_before(span)
+        return found is not None and span.doc[found[0]].lower_ == "of"
 
-    def marker_before(self, span: Span) -> int | None:
-        """The token index where "among them", "including" starts, before this figure in its
-        sentence (and after another figure)."""
+    def marker_before(self, span: Span) -> tuple[int, int] | None:
+        """The tokens (start, end) of the last "among them", "including" before this figure
+        in its sentence."""
         doc = span.doc
         low = doc[span.sent.start : span.start].text.lower()
         best = None
@@ -310,7 +311,7 @@ class MetricAssigner:
             return None
         char = span.sent.start_char + best[0]
         tok = doc.char_span(char, char + len(best[1]), alignment_mode="expand")
-        return tok.start if tok is not None else None
+        return (tok.start, tok.end) if tok is not None else None
 
     def starts_breakdown(self, sent: Span) -> bool:
         start = sent.text.lower().lstrip(" -•*\"'“‘")

@@ -73,7 +73,11 @@ def phrase(tok: Token, blocked: set[int], depth: int = 3) -> set[str]:
     if depth <= 0:
         return out
     for child in tok.children:
-        if child.i in blocked or _blocked_subtree(child, blocked):
+        if child.i in blocked:
+            continue
+        if _blocked_subtree(child, blocked):
+            if child.dep_ in ("acl", "relcl"):
+                out |= words(child)  # "the haul, collected by nine sappers": the verb, not the figure's words
             continue
         if child.dep_ in MODIFIER_DEPS or child.dep_ in ("appos", "conj"):
             out |= phrase(child, blocked, depth - 1)
@@ -309,10 +313,12 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
             if above is not None:
                 clause |= words(above)
         elif verb.dep_ == "advcl" and verb.tag_ == "VBG":
-            # "the hazardous areas numbered 128, covering 42.6 km2": the participle tells of
-            # the subject of the verb it hangs on
+            # "the hazardous areas numbered 128, covering 42.6 km2", "224 km of frontage
+            # remain to be cleared, covering 19 km2": the participle tells of the subject of
+            # the verb it hangs on, and of that verb
+            clause |= verb_args(verb.head, others | own | {noun.i}, depth=1, skip=verb)
             for c in verb.head.children:
-                if c.dep_ in ("nsubj", "nsubjpass") and not _blocked_subtree(c, others):
+                if c.dep_ in ("nsubj", "nsubjpass"):
                     clause |= phrase(c, others, depth=2)
         if verb.lemma_ == "be" and noun.dep_ in ("nsubj", "nsubjpass"):
             # "1,300 victims were minors": the noun after the copula says what they are
