@@ -111,6 +111,7 @@ class Domain:
     thousands_dot_units: tuple[str, ...]
     decimal_dot_units: tuple[str, ...]
     glued_units: tuple[str, ...]
+    measures_not_counted: frozenset[str]
     config: Config = field(compare=False)
 
     def metric(self, metric_id: str) -> MetricSpec | None:
@@ -295,5 +296,6 @@ def _load_domain(path: str, digest: str) -> Domain:
         thousands_dot_units=tuple(str(x) for x in numbers.get("thousands_dot_after") or ()),
         decimal_dot_units=tuple(str(x) for x in numbers.get("decimal_dot_after") or ()),
         glued_units=tuple(str(x) for x in numbers.get("glued") or ()),
+        measures_not_counted=frozenset(str(x) for x in units.get("measures_not_counted") or ()),
         config=config,
     )

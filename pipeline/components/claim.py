@@ -28,6 +28,7 @@ class Claim:
     # "since" phrase it took starts (-1: none); the document-context step reads both
     dated_by: str = ""
     since_at: int = -1
+    date_at: int = -1  # the token where the phrase that dated it starts
 
 
 def ensure_extensions() -> None:

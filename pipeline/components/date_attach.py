@@ -73,6 +73,8 @@ def closing_conjunct(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
     verb = span.doc[ph.attach]
     if verb.pos_ not in ("VERB", "AUX") or verb.dep_ != "conj" or verb.head.i not in near:
         return False
+    if any(c.dep_ in ("nsubj", "nsubjpass") and min(ph.tokens) < c.i for c in verb.children):
+        return False  # "..., and by December 2023 crews had destroyed ...": that clause's own date
     return min(ph.tokens) > span.end
 
 
@@ -107,8 +109,21 @@ def fronted(ph: TimePhrase, span: Span) -> bool:
     fronted year or period governs its sentence"), not only its first clause."""
     sent = span.sent
     root = sent.root
-    lead = [t for t in sent if not t.is_punct and not t.is_space]
-    return ph.start <= (lead[0].i if lead else sent.start) + 1 and ph.start < root.i and ph.end <= span.start
+    lead = [t for t in sent if not t.is_punct and not t.is_space and not t._.bullet]
+    if not lead or ph.start >= root.i or ph.end > span.start:
+        return False
+    first = lead[0]
+    at_head = ph.start <= first.i + 1 or (first.dep_ == "prep" and ph.start in {t.i for t in first.subtree})
+    if not at_head:
+        return False
+    # not into a clause that describes a noun ("..., which keeps 43 patrols on standby")
+    _number, noun = counted_noun(span)
+    t = noun
+    while t.head.i != t.i and t.i != root.i:
+        if t.dep_ in ("relcl", "acl"):
+            return False
+        t = t.head
+    return True
 
 
 class DateAttacher:
@@ -127,6 +142,8 @@ class DateAttacher:
         keeps its year."""
         verb = doc[ph.attach]
         lemma = verb.lemma_.lower()
+        if verb.pos_ in ("NOUN", "PROPN") and lemma in self.report_nouns:
+            return True  # "in a plenary debate on 25 February"
         reported = lemma in self.statement_verbs and (
             (verb.dep_ in ("acl", "relcl") and verb.head.lemma_.lower() in self.report_nouns)
             or any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in self.report_nouns for c in verb.children)
@@ -206,8 +223,9 @@ class DateAttacher:
                     d = 90  # "From 1992 to August, 2,254 km² were cleared, while 1.1 million mines ..."
                 if d is not None and (best is None or d < best_d):
                     best, best_d = ph, d
+            date_at = -1
             if best is not None and (not best.date or _not_after(best.date, published)):
-                date, source = best.date, "date"
+                date, source, date_at = best.date, "date", best.start
                 if best.kind == "period":
                     start = best.begin
             # the start of a count: a "since" phrase on the figure's clause, or one that
@@ -226,7 +244,7 @@ class DateAttacher:
                 chosen = (attached or floating)[:1]
                 if chosen:
                     start, source, since_at = chosen[0].begin, source or "since", chosen[0].start
-            pairs.append((span, replace(claim, date=date, period_start=start, dated_by=source, since_at=since_at)))
+            pairs.append((span, replace(claim, date=date, period_start=start, dated_by=source, since_at=since_at, date_at=date_at)))
         set_claims(doc, pairs)
         return doc
 

@@ -21,7 +21,7 @@ names an event ("since the end of the war") resolves through models/events.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -40,6 +40,9 @@ class _Reading:
 
     frame: "Frame | None" = None  # the latest report frame
     period: "Frame | None" = None  # the latest frame with a start
+    dated: "Frame | None" = None  # the latest frame with a date
+    activity: "Frame | None" = None  # the latest frame of work done (not of casualties)
+    noun_frames: dict = field(default_factory=dict)  # "project" -> the frame of its sentence
     report: "Frame | None" = None  # the period of a "Reporting period:" header line
     point: str = ""  # the latest point in time named
     list_frame: "Frame | None" = None  # what the items of the current list take
@@ -143,7 +146,7 @@ class DateContext:
             stated = self.stated_frame(own, [out[k] for k in mine], doc, published)
             for k in mine:
                 out[k] = self.dated(out[k], own, stated, state, out, spans, k, sent, is_item, published)
-            self.read(sent, own, stated, state, is_item, doc, published)
+            self.read(sent, own, stated, state, is_item, doc, published, [out[k] for k in mine])
         set_claims(doc, list(zip(spans, out)))
         return doc
 
@@ -172,8 +175,13 @@ class DateContext:
         if "relative" in kinds:  # "the year before": the year before the frame's
             end = base.date if base is not None and base.date else published
             return Frame(shift_years(end[:4], -1), "")
-        if "pointer" in kinds:  # "during the same period", "the reporting period", "the project"
-            return self.pointed_frame(kinds["pointer"], state) or Frame()
+        pointer = kinds.get("pointer")
+        if pointer is not None and self.is_noun_pointer(pointer) and not self.governs(pointer, spans[k]):
+            pointer = None  # "The director general of the project said ...": not this figure's
+        if pointer is not None:  # "during the same period", "the reporting period", "the project"
+            return self.pointed_frame(pointer, state, stated) or Frame()
+        if "then" in kinds:  # "By then it had spent US$80 million"
+            return Frame(state.point, "") if state.point else None
         if "since_pointer" in kinds:  # "since then", "over that time"
             return Frame("", state.point if state.point != published else "")
         spec = self.domain.metric(claim.metric)
@@ -200,17 +208,40 @@ class DateContext:
         near = reach(span)
         return ph.attach in near or same_clause(span.doc[ph.attach], near)
 
-    def pointed_frame(self, pointer: TimePhrase, state: "_Reading") -> Frame | None:
-        """"the reporting period": the report's; "the same period", "the project", "that
-        time": the latest bounded frame; "that month", "the same year": the latest frame."""
+    def is_noun_pointer(self, ph: TimePhrase) -> bool:
+        """"the project", "the operation", "the haul": a thing, not a span of time."""
+        words = ph.text.lower().split()
+        return words[0] in ("the", "these", "those") and any(w.rstrip("s") in self.pointer_nouns or w in self.pointer_nouns for w in words[1:])
+
+    def pointed_frame(self, pointer: TimePhrase, state: "_Reading", stated: Frame | None = None) -> Frame | None:
+        """"the reporting period": the report's; "the project", "the operation": the frame
+        of a sentence that named the same thing, else the latest frame of work done; "the
+        same period", "that time": the latest bounded frame; "that month", "the same year":
+        the latest dated frame. A pointer beside a date of its own sentence means that one."""
         text = pointer.text.lower()
         if state.report is not None and "report" in text:
             return state.report
-        if state.period is not None and not re.search(r"\b(?:month|year|week)\b", text):
-            return state.period
-        return state.frame
+        if stated is not None:
+            return stated  # "in 2023, while donors provided $34.6m that year"
+        if self.is_noun_pointer(pointer):
+            for word in text.split()[1:]:
+                noun = word.rstrip("s") if word.rstrip("s") in self.pointer_nouns else word
+                if noun in state.noun_frames:
+                    return state.noun_frames[noun]
+            return state.activity
+        if re.search(r"\b(?:month|year|week)\b", text):
+            return state.dated or state.frame
+        return state.period or state.frame
 
-    def read(self, sent: Span, own: list[TimePhrase], stated: Frame | None, state: "_Reading", is_item: bool, doc: Doc, published: str) -> None:
+    def about_work(self, claims: list[Claim]) -> bool:
+        """Figures of work done (cleared, destroyed, staff, money), not of harm."""
+        for c in claims:
+            spec = self.domain.metric(c.metric)
+            if spec is not None and spec.family not in ("casualties", ""):
+                return True
+        return False
+
+    def read(self, sent: Span, own: list[TimePhrase], stated: Frame | None, state: "_Reading", is_item: bool, doc: Doc, published: str, claims: list[Claim] = ()) -> None:
         """Keep what later sentences may point back to."""
         kinds = {p.kind: p for p in reversed(own)}
         frame = stated
@@ -218,6 +249,10 @@ class DateContext:
             frame = self.pointed_frame(kinds["pointer"], state)
         elif frame is None and "since_pointer" in kinds:
             frame = Frame("", state.point if state.point != published else "")
+        if frame is not None and stated is not None:
+            for t in sent:
+                if t.lemma_.lower() in self.pointer_nouns:
+                    state.noun_frames[t.lemma_.lower()] = frame  # "Between March 2021 and October 2023, the project:"
         header = bool(own) and all(p.header for p in own)
         if header and stated is not None and stated.start:
             state.report = stated  # "Reporting period: 1-30 November 2023"
@@ -225,6 +260,10 @@ class DateContext:
             state.frame = frame
             if frame.start:
                 state.period = frame
+            if frame.date:
+                state.dated = frame
+            if stated is not None and self.about_work(claims):
+                state.activity = frame
         intro = not is_item and (sent.text.rstrip().endswith(":") or not any(t.pos_ in ("VERB", "AUX") for t in sent))
         if intro:
             # a list's intro ("Between March 2021 and October 2023, the project:", "KEY
@@ -244,7 +283,8 @@ class DateContext:
         """What a sentence states its figures for: the date and start its own phrases gave
         its figures (the most frequent); in a sentence with no such figure, its first period,
         else its first date (not a dateline, a comparison, a target or today's statement)."""
-        dated = [(c.date, c.period_start) for c in claims if c.dated_by == "date"]
+        compared = {p.start for p in own if self.compares(p, doc)}
+        dated = [(c.date, c.period_start) for c in claims if c.dated_by == "date" and c.date_at not in compared]
         dated += [("", p.begin) for c in claims if c.dated_by == "since" for p in own if p.start == c.since_at and p.begin]
         if dated:
             date, start = max(dated, key=lambda d: (dated.count(d), -dated.index(d)))

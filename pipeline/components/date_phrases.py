@@ -295,6 +295,8 @@ class PhraseFinder:
         self.today = _phrase_re(cues.get("today", ()))
         self.pointers = _phrase_re(cues.get("pointers", ()))
         self.since_pointers = _phrase_re(cues.get("since_pointers", ()))
+        self.then_pointers = _phrase_re(cues.get("then_pointers", ()))
+        self.not_since_after = {w.lower() for w in cues.get("not_since_after", ())}
         self.relative = _phrase_re(cues.get("year_before", ()))
         self.mirror = _phrase_re(cues.get("same_period_last_year", ()))
         self.so_far_this_year = _phrase_re(cues.get("so_far_this_year", ()))
@@ -337,7 +339,7 @@ class PhraseFinder:
         text = sent.text
         low = text.lower()
         # pointers first: "over the same period last year", "since then", "the year before"
-        for rx, kind in ((self.mirror, "mirror"), (self.since_pointers, "since_pointer"), (self.pointers, "pointer"), (self.relative, "relative")):
+        for rx, kind in ((self.mirror, "mirror"), (self.since_pointers, "since_pointer"), (self.then_pointers, "then"), (self.pointers, "pointer"), (self.relative, "relative")):
             if rx is None:
                 continue
             for m in rx.finditer(low):
@@ -413,7 +415,8 @@ class PhraseFinder:
             # a date on a verb of beginning starts a count: "an NGO that began surveying in 2023
             # has so far recorded 24 areas", "The unit was set up in 2011. Since then ..."
             kind, end, begin = "date", moment.iso(), ""
-            if attach.lemma_.lower() in self.start_verbs or (attach.dep_ == "prt" and attach.head.lemma_.lower() in self.start_verbs):
+            starts = attach.lemma_.lower() in self.start_verbs or (attach.dep_ in ("prt", "xcomp") and attach.head.lemma_.lower() in self.start_verbs)
+            if starts:
                 kind, end, begin = "since", "", moment.iso()
             ph = TimePhrase(start, ent.end, doc[start : ent.end].text, kind, end, begin, attach.i, sent.start, header, frozenset(range(start, ent.end)))
             taken.update(ph.tokens)
@@ -445,6 +448,8 @@ class PhraseFinder:
             prev = doc[tok.i - 1] if tok.i > sent.start else None
             if prev is not None and (prev.like_num or prev.lemma_.lower() in self.when_words):
                 continue  # "decades after the civil war ended": when, not since when
+            if tok.lower_ == "since" and any(t.lower_ in self.not_since_after for t in doc[max(sent.start, tok.i - 4) : tok.i]):
+                continue  # "for the first time since 2021": a comparison, not the start of a count
             if tok.dep_ == "mark":
                 # "since the programme began in 2019": the clause the word introduces
                 clause = tok.head

@@ -42,6 +42,13 @@ def not_a_claim(ctx: Context, claim: Claim, domain: Domain) -> str:
     periods = _lemmas(domain, "rate_periods")
     dets = _lemmas(domain, "rate_determiners")
     anchors = [ctx.noun] + ([verb] if verb is not None else [])
+    if any(c.dep_ == "prep" and c.lower_ == "per" for c in ctx.noun.children):
+        return "rate"  # "4,000 mines per kilometre"
+    # "a drop of 16 percent": the figure measures a change
+    if ctx.number.dep_ == "pobj" and ctx.number.head.lower_ == "of" and ctx.number.head.head.lemma_.lower() in _lemmas(domain, "change_nouns"):
+        return "change"
+    if ctx.noun.dep_ == "pobj" and ctx.noun.head.lower_ == "of" and ctx.noun.head.head.lemma_.lower() in _lemmas(domain, "change_nouns") and ctx.noun.i != ctx.number.i and claim.kind == "percent":
+        return "change"
     for anchor in anchors:
         for c in anchor.children:
             if c.lemma_.lower() in periods and any(d.lower_ in dets for d in c.children):

@@ -45,6 +45,8 @@ def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int,
             before = doc[start - n - 1] if start - n - 1 >= span.sent.start else None
             if before is not None and before.lemma_.lower() in not_after:
                 continue  # "spread over 312 minefields": a preposition after a verb of extent
+            if before is not None and (before.like_num or before.lower_ in ("million", "billion", "thousand", "bn", "m")) and n == 1:
+                continue  # "NOK 60 million over three years": "over" after a figure is a preposition
             return qualifier, start - n
     return "", start
 
@@ -58,6 +60,15 @@ def hedge_after(span: Span, table: list[tuple[list[str], str]]) -> tuple[str, in
         if words[:n] == phrase:
             return qualifier, span.end + n
     return "", span.end
+
+
+def _without_conjuncts(tok):
+    """A token and its subtree without the coordinated items after it: the first item of a
+    list, not the hedge of its last ("3,914 mines, 41 mines and more than 9,600 items")."""
+    yield tok
+    for c in tok.children:
+        if c.dep_ not in ("conj", "cc", "appos"):
+            yield from _without_conjuncts(c)
 
 
 @Language.factory("claim_qualifiers", default_config={"models_dir": None, "max_words": 4})
@@ -116,7 +127,7 @@ class QualifierFinder:
         if any(c.dep_ in ("acl", "relcl") for c in list(tok.children) + list(first.children)):
             return ""  # "over 30,000 killed and one million expelled": two clauses, not a list
         own = [first] + [c for c in first.children if c.dep_ in ("nummod", "quantmod", "compound", "advmod")]
-        for t in (t for o in own for t in o.subtree if t.i == o.i or t.dep_ != "conj"):
+        for t in (t for o in own for t in _without_conjuncts(o)):
             k = by_token.get(t.i)
             if k is not None and direct.get(k):
                 return direct[k]

@@ -184,8 +184,23 @@ def _quantulum(text: str) -> tuple[tuple[float, str, int, int, bool], ...]:
     text = text.translate(SPACES)
     out = []
     for q in q_parser.parse(text):
-        out.append((float(q.value), q.unit.name, q.span[0], q.span[1], q.uncertainty is not None))
+        name = q.unit.name
+        if name != "dimensionless" and not _unit_written(q.surface):
+            name = "invented"  # "4 a.m." read as 4 years: the unit is a lone letter
+        elif name != "dimensionless":
+            _ENTITY[name] = q.unit.entity.name
+        out.append((float(q.value), name, q.span[0], q.span[1], q.uncertainty is not None))
     return tuple(out)
+
+
+_ENTITY: dict[str, str] = {}  # quantulum3 unit name -> its entity ("tonne" -> "mass")
+
+
+def _unit_written(surface: str) -> bool:
+    """The surface writes a unit of its own: letters or a sign beyond the number ("41 tonnes",
+    "60 mm", "12 km²"), not a lone "a" or "an" that quantulum3 read as a unit."""
+    rest = re.sub(r"^[\d\s.,\-–]+", "", surface).strip().lower()
+    return bool(rest) and rest not in ("a", "an", "a.", "s", "m")
 
 
 def _unit_of_following(text: str, domain: Domain) -> tuple[str, float]:
@@ -291,6 +306,10 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
             if domain.unit_kinds.get(canonical) == "money":
                 return  # quantulum3 reads some currencies; the pre-pass owns money
             add(s, e, value * factor, canonical)
+        elif _ENTITY.get(name) in domain.measures_not_counted:
+            # "60 mm", "41 tonnes", "20-30 centimetres": a measure written with its unit that
+            # no metric counts; the number is no count of things either
+            taken.append((s, e))
         else:
             # an invented or unsupported unit: keep the bare number if one leads the surface
             lead = re.match(NUM, surface)
