@@ -203,7 +203,8 @@ class MetricAssigner:
             metric = choose_metric(ctx, claim, self.domain, reason)
             if metric == "other" and not reason:
                 metric = elliptical(ctx, claim, pairs, contexts[:k])
-            bare = (ctx.noun.i == ctx.number.i or ctx.noun.pos_ == "PRON") and not fronted_noun(ctx)
+            # no noun of its own: the number, a pronoun, or its unit ("1.102.300 m2 lay in Erbil")
+            bare = (ctx.noun.i == ctx.number.i or ctx.noun.pos_ == "PRON" or span.start <= ctx.noun.i < span.end) and not fronted_noun(ctx)
             if metric == "other" and not reason and whole is not None and whole < len(pairs) and (within or bare):
                 # "286 national staff, including 118 women", "found in the Kharkiv region (112)":
                 # a part no metric names itself counts what its whole counts
@@ -212,6 +213,9 @@ class MetricAssigner:
                     metric = w.metric
             if metric == "other" and not reason and claim.kind == "money":
                 metric = self.restated_money(doc, span, pairs)
+            earlier = self.restated_total(span, claim, pairs)
+            if earlier is not None:
+                metric = earlier  # "Of the 1,284 items destroyed, ...": the figure given before
             pairs.append((span, replace(claim, metric=metric, reason=reason)))
         if not self.keep_other:
             pairs = [p for p in pairs if p[1].metric != "other"]
@@ -323,6 +327,20 @@ class MetricAssigner:
     def starts_breakdown(self, sent: Span) -> bool:
         start = sent.text.lower().lstrip(" -•*\"'“‘")
         return any(start.startswith(w + " ") or start.startswith(w + ",") for w in self.breakdown_starts)
+
+    def restated_total(self, span: Span, claim: Claim, pairs: list) -> str | None:
+        """A figure in the "Of the 1,284 items destroyed" that opens a breakdown names a total
+        given before: it counts what that figure counts (one claim, by the contract)."""
+        sent = span.sent
+        if not self.starts_breakdown(sent) or sent[0].lower_ not in ("of", "among"):
+            return None
+        first = sent[0]
+        if span.start not in {t.i for t in first.subtree}:
+            return None
+        for prev, c in reversed(pairs):
+            if c.value == claim.value and c.unit == claim.unit and c.metric != "other":
+                return c.metric
+        return None
 
     def restated_money(self, doc: Doc, span: Span, pairs: list) -> str:
         """"JPY 480 million (approximately USD 3.4 million)": the same money in another

@@ -113,6 +113,8 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
                 for pobj in child.children:
                     if pobj.dep_ in ("pobj", "pcomp"):
                         out |= phrase(pobj, blocked, depth + 1)
+                    elif pobj.dep_ in ("amod", "acomp") and pobj.i not in blocked:
+                        out |= words(pobj)  # "recorded as hazardous"
             elif child.pos_ in ("VERB", "AUX"):
                 out |= verb_args(child, blocked, depth - 1) if depth > 0 else set(words(child))
             else:
@@ -209,7 +211,7 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
     if tok.i == number.i and span.end < span.sent.end:
         j = span.end
         doc = span.doc
-        while j < min(span.end + 4, span.sent.end) and (doc[j].tag_ in ("JJ", "VBN", "VBD", "CC") or doc[j].lower_ in ("-",)):
+        while j < min(span.end + 4, span.sent.end) and (doc[j].tag_ in ("JJ", "VBN", "VBD", "CC") or doc[j].lower_ in ("-", ")")):
             j += 1
         nxt = doc[j] if j < span.sent.end else doc[span.end]
         timed = nxt.lemma_.lower() in TIME_NOUNS  # "rose to 530 last year"
@@ -278,6 +280,13 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
                 todo.append(c)
     if noun.ent_type_ == "NORP" and noun.tag_ in ("NNPS", "NNS"):
         head.add("people")  # "half a million Colombians"
+    # "550 de-miners": the tokenizer split the word; its parts after the hyphen count too
+    j = noun.i
+    doc = span.doc
+    while j + 2 < len(doc) and not doc[j].whitespace_ and doc[j + 1].text == "-" and not doc[j + 1].whitespace_ and doc[j + 2].is_alpha:
+        joined = doc[noun.i : j + 3].text.lower()
+        head |= {joined, joined.replace("-", "")} | words(doc[j + 2])
+        j += 2
     near = phrase(noun, others, depth=3) | head
     for t in span:
         near |= words(t)
@@ -299,13 +308,21 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
         if t.pos_ in ("NOUN", "PROPN"):
             clause |= phrase(t, others | {p.i for p in path}, depth=2)
         elif t.lemma_.lower() in TRANSPARENT_VERBS:
-            # "the victims included 70 children": what the list is part of
+            # "the victims included 70 children", "The haul, collected by nine sappers,
+            # included 960 shells": what the list is part of (phrase() leaves out the words of
+            # another figure in it)
             for c in t.children:
-                if c.dep_ in ("nsubj", "nsubjpass") and not _blocked_subtree(c, others):
+                if c.dep_ in ("nsubj", "nsubjpass"):
                     clause |= phrase(c, others, depth=2)
+    if verb is None:
+        # a list item the parse left without a verb ("27,480 people, 11,902 of them
+        # children, reached with risk education"): the verbs of its sentence
+        for t in span.sent:
+            if t.pos_ == "VERB" and t.i not in others:
+                clause |= words(t)
     if verb is not None:
         clause |= verb_args(verb, others | own | {noun.i}, depth=2, skip=path[-2] if len(path) > 1 else None)
-        if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
+        if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN") and noun.dep_ not in ("nsubj", "nsubjpass"):
             # "hazardous areas covering 2,900 km²": what the participle describes, and its verb
             described = verb.head
             clause |= words(described)
@@ -326,6 +343,14 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
                 if c.dep_ in ("attr", "acomp") and not _blocked_subtree(c, others):
                     near |= phrase(c, others, depth=1)
         if verb.lemma_ == "be":
+            # "Of the 1,284 items destroyed, 356 were cluster submunitions": the whole it is
+            # a part of, with its action
+            for c in verb.children:
+                if c.dep_ == "prep" and c.lower_ == "of" and c.i < number.i:
+                    for pobj in c.children:
+                        if pobj.dep_ == "pobj":
+                            clause |= phrase(pobj, others, depth=2)
+        if verb.lemma_ == "be" and number.dep_ in ("nsubj", "nsubjpass"):
             # "nine of the 11 victims were under 14": under the age of adulthood, children
             for c in verb.children:
                 if c.dep_ == "prep" and c.lower_ in ("under", "below"):
