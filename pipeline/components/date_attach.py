@@ -57,7 +57,7 @@ def same_clause(tok: Token, near: dict[int, int]) -> bool:
     """A date on a noun or number whose governing verb is on this figure's path."""
     t = tok
     for _ in range(8):
-        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp"):
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp", "conj", "oprd", "acomp", "amod"):
             return False  # it has a verb of its own ("manufactured in 2021"); "on demining" is a noun
         if t.head.i == t.i:
             return False
@@ -231,6 +231,9 @@ class DateAttacher:
             # the start of a count: a "since" phrase on the figure's clause, or one that
             # hangs on no other figure's clause
             since = [p for p in sent_phrases if p.kind == "since"]
+            spec = self.domain.metric(claim.metric)
+            if spec is not None and not spec.cumulative:
+                since = []  # a stock or an estimate starts no count with "since"
             if not start and since:
                 wide = dict(wide_reach[k])
                 # "18,900 hazardous areas covering 2,900 km² since 1989": a phrase on a

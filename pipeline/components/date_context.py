@@ -30,6 +30,7 @@ from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .date_attach import DateAttacher, reach, same_clause
 from .date_phrases import TimePhrase, shift_years
+from .sentences import item_line
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -139,7 +140,7 @@ class DateContext:
                     ph.begin = event or self.pointed_start(ph, doc, state.point)
                 elif len(event) == 10 and event.startswith(ph.begin):
                     ph.begin = event
-            is_item = bool(sent[0]._.bullet)
+            is_item = item_line(sent)
             if not is_item and not state.intro:
                 state.list_frame = None
             mine = claims_by_sent.get(sent.start, [])
@@ -161,6 +162,9 @@ class DateContext:
                 claim = replace(claim, period_start=ph.begin)
             return replace(claim, date=published, date_basis="published")
         frame = self.inherited(claim, own, stated, state, out, spans, k, sent, is_item, published)
+        spec = self.domain.metric(claim.metric)
+        if frame is not None and not frame.date and spec is not None and not spec.cumulative:
+            frame = None  # "since then ... 248 km² are still hazardous": a stock starts no count
         if frame is not None and (frame.date or frame.start):
             return replace(claim, date=frame.date or published, period_start=frame.start, date_basis="stated" if frame.date else "published")
         return replace(claim, date=published, date_basis="published")
@@ -234,12 +238,12 @@ class DateContext:
         return state.period or state.frame
 
     def about_work(self, claims: list[Claim]) -> bool:
-        """Figures of work done (cleared, destroyed, staff, money), not of harm."""
+        """A sentence about work done (cleared, destroyed, called out), not about harm."""
         for c in claims:
             spec = self.domain.metric(c.metric)
-            if spec is not None and spec.family not in ("casualties", ""):
-                return True
-        return False
+            if spec is not None and spec.family == "casualties":
+                return False
+        return True
 
     def read(self, sent: Span, own: list[TimePhrase], stated: Frame | None, state: "_Reading", is_item: bool, doc: Doc, published: str, claims: list[Claim] = ()) -> None:
         """Keep what later sentences may point back to."""

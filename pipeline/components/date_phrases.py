@@ -405,6 +405,8 @@ class PhraseFinder:
                 continue
             if self.names_a_thing(ent):
                 continue  # "the 1997 Mine Ban Treaty": a year in a name
+            if re.search(r"\bsince\b", ent.text, re.I):
+                continue  # "the first time since 2021": a comparison, not a date
             moment = parse_moment(ent.text, published)
             if self.today is not None and self.today.fullmatch(ent.text.lower().strip()):
                 moment = parse_moment("today", published)

@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
+from .sentences import item_line
 from .syntax import Context, clause_ancestors, context, words
 
 
@@ -155,9 +156,10 @@ def fronted_noun(ctx: Context) -> bool:
     if verb is None:
         return False
     return any(
-        c.dep_ == "prep" and c.lower_ == "of" and c.i < ctx.number.i and any(p.dep_ == "pobj" and p.pos_ in ("NOUN", "PROPN") for p in c.children)
+        c.dep_ == "prep" and c.lower_ == "of" and c.i < ctx.number.i
+        and any(p.dep_ == "pobj" and p.pos_ in ("NOUN", "PROPN") and not any(d.lower_ in ("that", "this", "these", "those") for d in p.children) for p in c.children)
         for c in verb.children
-    )
+    )  # ("Of that area, 1.102.300 m2 lay in Erbil": "that area" is the whole itself)
 
 
 class MetricAssigner:
@@ -293,9 +295,9 @@ class MetricAssigner:
                         whole = j
                         break
             intro = None
-            if sent[0]._.bullet:
+            if item_line(sent):
                 i = index[sent.start] - 1
-                while i >= 0 and sents[i][0]._.bullet:
+                while i >= 0 and item_line(sents[i]):
                     i -= 1
                 if i >= 0 and sents[i].text.rstrip().endswith(":"):
                     intro = frozenset(w for t in sents[i] if t.pos_ == "VERB" for w in words(t))

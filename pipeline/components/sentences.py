@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, load_domain
 from .claim import ensure_extensions
@@ -36,6 +36,18 @@ def line_start(tok: Token) -> bool:
     while i >= 0 and text[i] in " \t\u00a0":
         i -= 1
     return i < 0 or text[i] == "\n"
+
+
+def item_line(sent: Span) -> bool:
+    """A sentence on a line that starts with a bullet: a list item, or the rest of one after
+    a dash ("- 18 teams were in the field - some 260 staff in all")."""
+    doc = sent.doc
+    line_start = doc.text.rfind("\n", 0, sent.start_char) + 1
+    first = doc.char_span(line_start, sent.end_char, alignment_mode="expand")
+    if first is None:
+        return bool(sent[0]._.bullet)
+    lead = next((t for t in first if not t.is_space), None)
+    return bool(lead is not None and lead._.bullet)
 
 
 class SentenceMarker:
