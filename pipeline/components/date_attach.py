@@ -210,6 +210,8 @@ class DateAttacher:
                 if self.in_comparison(span, ph):
                     continue
                 d = near.get(ph.attach)
+                if d is None and ph.relative:
+                    continue  # "mines, most of which date back to 1942": about those mines
                 theirs = any(ph.attach in toks for key, toks in figure_tokens.items() if key != span.start)
                 if d is None and not theirs and same_clause(doc[ph.attach], near):
                     d = 50  # "cleared 40 ha and 1,500 m² of roads last month": the clause's date

@@ -225,7 +225,7 @@ class DateContext:
         text = pointer.text.lower()
         if state.report is not None and "report" in text:
             return state.report
-        if stated is not None:
+        if stated is not None and re.match(r"(?:that|the same) (?:year|month)$", text):
             return stated  # "in 2023, while donors provided $34.6m that year"
         if self.is_noun_pointer(pointer):
             for word in text.split()[1:]:
@@ -295,7 +295,7 @@ class DateContext:
             return Frame(date, start, bool(start) or len(date) == 10)
         candidates = []
         for ph in own:
-            if ph.kind not in ("date", "period") or self.compares(ph, doc) or (ph.kind == "date" and ph.header):
+            if ph.kind not in ("date", "period") or self.compares(ph, doc) or (ph.kind == "date" and ph.header) or ph.relative:
                 continue
             if ph.date and ph.date > published[: len(ph.date)]:
                 continue  # a target

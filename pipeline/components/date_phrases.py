@@ -251,6 +251,7 @@ class TimePhrase:
     sent: int = 0  # the start token of its sentence
     header: bool = False  # a line with no verb: a dateline ("Lima, 21 June 2023") or a header
     tokens: frozenset[int] = field(default_factory=frozenset)
+    relative: bool = False  # in a relative clause: about the noun it describes ("mines, most of which date back to 1942")
 
     @property
     def point(self) -> str:
@@ -315,6 +316,8 @@ class PhraseFinder:
         found: list[TimePhrase] = []
         for sent in doc.sents:
             found.extend(self.in_sentence(sent, published))
+        for ph in found:
+            ph.relative = in_relative_clause(doc[ph.attach])
         doc._.time_phrases = sorted(found, key=lambda p: (p.start, p.end))
         return doc
 
@@ -485,6 +488,18 @@ class PhraseFinder:
             if m is not None and m.year is not None:
                 return m.iso()
         return ""
+
+
+def in_relative_clause(tok: Token) -> bool:
+    """A token inside a relative clause ("..., most of which date back to 1942")."""
+    t = tok
+    for _ in range(10):
+        if any(c.tag_ in ("WDT", "WP", "WP$") for c in t.children) or t.dep_ == "relcl":
+            return True
+        if t.head.i == t.i or t.pos_ in ("VERB", "AUX") and t.dep_ in ("ROOT", "ccomp", "conj"):
+            return False
+        t = t.head
+    return False
 
 
 def _attach_of(span: Span) -> Token:

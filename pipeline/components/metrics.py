@@ -247,12 +247,15 @@ class MetricAssigner:
         ctx.clause = (ctx.clause - others) | words(own)
 
     def state_after(self, span: Span, ctx: Context) -> Token | None:
+        """The state word right after the figure ("three more wounded") or after its noun
+        ("four people dead")."""
         doc = span.doc
-        j = max(span.end, ctx.noun.i + 1 if ctx.noun.i >= span.start else span.end)
-        while j < span.sent.end and doc[j].lower_ in ("more", "other", "others", "people", "persons"):
-            j += 1
-        if j < span.sent.end and any(doc[j].lower_ in w for w in self.states.values()):
-            return doc[j]
+        starts = [span.end] + ([ctx.noun.i + 1] if ctx.noun.i >= span.end else [])
+        for j in starts:
+            while j < span.sent.end and doc[j].lower_ in ("more", "other", "others", "people", "persons"):
+                j += 1
+            if j < span.sent.end and any(doc[j].lower_ in w for w in self.states.values()):
+                return doc[j]
         return None
 
     def change_values(self, ctx: Context) -> None:
