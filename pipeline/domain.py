@@ -57,6 +57,8 @@ class MetricSpec:
     not_own_sentence: tuple[Term, ...] = ()
     future_ok: bool = False
     cumulative: bool = True
+    not_past: bool = False  # not when the figure's verb is in the past ("took 31 months")
+    also: tuple[tuple[str, tuple[Term, ...]], ...] = ()  # (metric, terms): the figure is that metric too
     family: str = ""  # metrics of one family break each other down ("of these, ...")
     part_of: tuple[str, ...] = ()  # totals this metric is a part of (children among casualties)
 
@@ -218,6 +220,8 @@ def _load_domain(path: str, digest: str) -> Domain:
                 not_own_sentence=_terms(m.get("not_own_sentence"), groups, where),
                 future_ok=bool(m.get("future_ok", False)),
                 cumulative=bool(m.get("cumulative", True)),
+                not_past=bool(m.get("not_past", False)),
+                also=tuple((str(k), _terms(v, groups, where)) for k, v in (m.get("also") or {}).items()),
                 family=str(m.get("family", "")),
                 part_of=tuple(str(x) for x in m.get("part_of") or ()),
             )

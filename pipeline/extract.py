@@ -68,24 +68,25 @@ def doc_rows(doc: Doc) -> list[dict]:
     rows = []
     for span in claim_spans(doc):
         claim: Claim = span._.claim
-        rows.append(
-            {
-                "article_id": doc._.article_id,
-                "metric": claim.metric,
-                "value": claim.value,
-                "unit": claim.unit,
-                "qualifier": claim.qualifier,
-                "date": claim.date,
-                "date_basis": claim.date_basis,
-                "period_start": claim.period_start,
-                "surface": span.text,
-                "sentence": span.sent.text,
-                "start": span.start_char,
-                "end": span.end_char,
-                "published": doc._.published,
-                "location": claim.location,
-            }
-        )
+        for metric in (claim.metric, *claim.also):
+            rows.append(
+                {
+                    "article_id": doc._.article_id,
+                    "metric": metric,
+                    "value": claim.value,
+                    "unit": claim.unit,
+                    "qualifier": claim.qualifier,
+                    "date": claim.date,
+                    "date_basis": claim.date_basis,
+                    "period_start": claim.period_start,
+                    "surface": span.text,
+                    "sentence": span.sent.text,
+                    "start": span.start_char,
+                    "end": span.end_char,
+                    "published": doc._.published,
+                    "location": claim.location,
+                }
+            )
     return rows
 
 

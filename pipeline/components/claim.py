@@ -29,6 +29,9 @@ class Claim:
     dated_by: str = ""
     since_at: int = -1
     date_at: int = -1  # the token where the phrase that dated it starts
+    # metrics the figure also counts under ("22 were girls": children and women); a span
+    # holds one claim, so the table writes one row per metric
+    also: tuple[str, ...] = ()
 
 
 def ensure_extensions() -> None:

@@ -103,6 +103,8 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.not_own_sentence and bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context):
             continue
+        if spec.not_past and past_tense(ctx):
+            continue
         return spec.id
     return "other"
 
@@ -147,6 +149,14 @@ def sentence_bags(doc: Doc, before: int) -> dict[int, frozenset[str]]:
             bag |= own[j]
         out[s.start] = frozenset(bag)
     return out
+
+
+def past_tense(ctx: Context) -> bool:
+    """The figure's verb tells of the past, with no modal: "Clearing it took 26 months"."""
+    verb = ctx.verb
+    if verb is None or verb.tag_ != "VBD":
+        return False
+    return not any(c.dep_ == "aux" for c in verb.children)
 
 
 def fronted_noun(ctx: Context) -> bool:
@@ -218,7 +228,9 @@ class MetricAssigner:
             earlier = self.restated_total(span, claim, pairs)
             if earlier is not None:
                 metric = earlier  # "Of the 1,284 items destroyed, ...": the figure given before
-            pairs.append((span, replace(claim, metric=metric, reason=reason)))
+            spec = self.domain.metric(metric)
+            also = tuple(other for other, terms in (spec.also if spec is not None else ()) if bag_matches(ctx.head, terms))
+            pairs.append((span, replace(claim, metric=metric, reason=reason, also=also)))  # "22 were girls"
         if not self.keep_other:
             pairs = [p for p in pairs if p[1].metric != "other"]
         # the two ends of a range count the same thing, whichever end the parse explains

@@ -325,7 +325,7 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
         if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN") and noun.dep_ not in ("nsubj", "nsubjpass"):
             # "hazardous areas covering 2,900 km²": what the participle describes, and its verb
             described = verb.head
-            clause |= words(described)
+            clause |= words(described) | {w for c in described.children if c.dep_ in ("amod", "compound") for w in words(c)}
             above = climb(described, max_climb)[1]
             if above is not None:
                 clause |= words(above)
