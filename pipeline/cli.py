@@ -107,6 +107,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .storage import write_atomic
     from .evaluate import EvalError, evaluate_files, format_report
 
+    if args.suite:
+        from .accuracy import format_suite, suite, summary
+
+        reports = suite(Path(args.devset) if args.devset else None)
+        print(format_suite(reports))
+        out = args.json or "outputs/accuracy.json"
+        write_atomic(out, json.dumps(summary(reports), indent=2, ensure_ascii=False) + "\n")
+        print(f"-> {out}")
+        return 0
+
     try:
         report = evaluate_files(args.gold, args.claims)
     except EvalError as exc:
@@ -209,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--claims", default="outputs/claims.csv")
     v.add_argument("--json", default=None, help="also write the full report as JSON")
     v.add_argument("--min-f1", type=float, default=None, help="exit 1 when claim-level F1 is below this")
+    v.add_argument("--suite", action="store_true", help="score every gold set of the project (seeds, synthetic, case sentences, --devset) and write outputs/accuracy.json")
+    v.add_argument("--devset", default="../shared/devset", help="with --suite: a folder with corpus/ and gold.csv, scored when present (default: ../shared/devset)")
     v.set_defaults(func=cmd_eval)
     c = sub.add_parser("check", help="find conflicts, regressions and outliers in a claims table")
     c.add_argument("--claims", default="outputs/claims.csv")

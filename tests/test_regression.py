@@ -47,3 +47,20 @@ def test_synthetic_gold_is_well_formed():
     assert len(ids) == 10 and set(gold["article_id"]) == ids
     per_article = gold.groupby("article_id").size()
     assert per_article.between(5, 20).all()
+
+
+DEVSET = ROOT.parent / "shared" / "devset"
+
+
+@pytest.mark.skipif(not (DEVSET / "gold.csv").exists(), reason="../shared/devset is not here")
+def test_development_set_floor(nlp):
+    """Articles written and labeled by others: the figure that matters most (issue 14)."""
+    floor = json.loads((HERE / "devset_floor.json").read_text(encoding="utf-8"))
+    result = extract_corpus(DEVSET / "corpus", nlp=nlp)
+    assert not result.failures
+    report = evaluate(read_gold(DEVSET / "gold.csv"), result.table)
+    print(format_report(report))
+    for level in ("claim", "metric", "figure"):
+        assert report.levels[level].f1 >= floor[f"{level}_f1"], f"{level} F1 {report.levels[level].f1:.3f} below {floor[f'{level}_f1']}"
+    assert report.qualifier_accuracy >= floor["qualifier_accuracy"]
+    assert report.period_start_accuracy >= floor["period_start_accuracy"]
