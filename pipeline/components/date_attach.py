@@ -17,10 +17,10 @@ from dataclasses import replace
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..domain import Domain, load_domain
+from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .date_phrases import TimePhrase, pub_date, to_date
-from .syntax import climb, counted_noun, own_clause
+from .syntax import climb, counted_noun, own_clause, words
 
 STATEMENT_DAYS = 7  # a statement dates its figures only when it is older than this
 
@@ -86,6 +86,23 @@ def on_subject(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
     _number, noun = counted_noun(span)
     subject = tok.head
     return tok.dep_ in ("acl", "relcl") and subject.dep_ in ("nsubj", "nsubjpass") and subject.i != noun.i and subject.head.i in near
+
+
+def on_own_noun(ph: TimePhrase, span: Span, acts: tuple) -> bool:
+    """A date in a clause on the figure's own noun that tells of the act the figure counts:
+    "the $81 million they provided in 2019"; not of what the thing is ("mines manufactured
+    in 2021", "remnants that date back to 1942") or may become ("land that can now be
+    returned")."""
+    _number, noun = counted_noun(span)
+    t = span.doc[ph.attach]
+    for _ in range(4):
+        if t.dep_ in ("relcl", "acl") and t.head.i == noun.i:
+            modal = any(c.dep_ == "aux" and c.tag_ == "MD" for c in t.children)
+            return not modal and bag_matches(frozenset(words(t)), acts)
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return False
 
 
 def by_the_time(ph: TimePhrase, near: dict[int, int], doc: Doc) -> bool:
@@ -196,6 +213,7 @@ class DateAttacher:
         for k, span in enumerate(spans):
             claim: Claim = span._.claim
             sent_phrases = phrases.get(span.sent.start, [])
+            spec = self.domain.metric(claim.metric)
             near = reach(span)
             own_since = any(p.kind == "since" and p.attach in near for p in sent_phrases)
             date, start, source, since_at = "", "", "", -1
@@ -210,6 +228,8 @@ class DateAttacher:
                 if self.in_comparison(span, ph):
                     continue
                 d = near.get(ph.attach)
+                if d is None and on_own_noun(ph, span, spec.action if spec is not None else ()):
+                    d = 40  # "the $81 million they provided in 2019": a clause on the figure itself
                 if d is None and ph.relative:
                     continue  # "mines, most of which date back to 1942": about those mines
                 theirs = any(ph.attach in toks for key, toks in figure_tokens.items() if key != span.start)

@@ -184,6 +184,8 @@ class DateContext:
             pointer = None  # "The director general of the project said ...": not this figure's
         if pointer is not None:  # "during the same period", "the reporting period", "the project"
             return self.pointed_frame(pointer, state, stated) or Frame()
+        if "said_pointer" in kinds:  # "In the same reply, he said ...": that statement's date
+            return state.frame
         if "then" in kinds:  # "By then it had spent US$80 million"
             return Frame(state.point, "") if state.point else None
         if "since_pointer" in kinds:  # "since then", "over that time"
@@ -249,6 +251,8 @@ class DateContext:
         """Keep what later sentences may point back to."""
         kinds = {p.kind: p for p in reversed(own)}
         frame = stated
+        if frame is None and "said_pointer" in kinds:
+            frame = state.frame
         if frame is None and "pointer" in kinds:
             frame = self.pointed_frame(kinds["pointer"], state)
         elif frame is None and "since_pointer" in kinds:

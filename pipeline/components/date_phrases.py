@@ -217,6 +217,8 @@ def parse_range(a: str, b: str, published: str) -> tuple[str, str] | None:
         end = parse_moment(b, published)
     if end is None or end.year is None:
         return None
+    if end.month is None and re.match(r"\s*the\s+end\s+of\b", b, re.I):
+        end = Moment(end.year, 12)  # "from 2002 to the end of 2024"
     a_text = a.strip()
     if DAY_NUM.match(a_text) and end.month is not None:
         # "3 to 9 March": the first end borrows the month and year of the second
@@ -297,6 +299,7 @@ class PhraseFinder:
         self.pointers = _phrase_re(cues.get("pointers", ()))
         self.since_pointers = _phrase_re(cues.get("since_pointers", ()))
         self.then_pointers = _phrase_re(cues.get("then_pointers", ()))
+        self.statement_pointers = _phrase_re(cues.get("statement_pointers", ()))
         self.not_since_after = {w.lower() for w in cues.get("not_since_after", ())}
         self.relative = _phrase_re(cues.get("year_before", ()))
         self.mirror = _phrase_re(cues.get("same_period_last_year", ()))
@@ -342,7 +345,7 @@ class PhraseFinder:
         text = sent.text
         low = text.lower()
         # pointers first: "over the same period last year", "since then", "the year before"
-        for rx, kind in ((self.mirror, "mirror"), (self.since_pointers, "since_pointer"), (self.then_pointers, "then"), (self.pointers, "pointer"), (self.relative, "relative")):
+        for rx, kind in ((self.mirror, "mirror"), (self.since_pointers, "since_pointer"), (self.then_pointers, "then"), (self.statement_pointers, "said_pointer"), (self.pointers, "pointer"), (self.relative, "relative")):
             if rx is None:
                 continue
             for m in rx.finditer(low):

@@ -84,11 +84,11 @@ class NumberReader:
         if sep == "," or count > 1:
             return ","  # "11,437", "1.102.300": thousands
         # one dot before three digits
+        if decimal_comma:
+            return ","  # dots group thousands everywhere in such copy: "COP 48.500 million"
         after = text[m.end() :]
         if self.scale_after.match(after):
             return "."  # "39.675 million": a number of millions has no thousands
-        if decimal_comma:
-            return ","
         before = text[: m.start()]
         if self.currency_before.search(before) or self.decimal_units.match(after):
             return "."  # "2.375 hectares", "$1.250": a decimal in copy with no other sign

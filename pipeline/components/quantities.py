@@ -115,10 +115,18 @@ class Patterns:
                 after[s.lower()] = f"shared:{k}"
         for code in domain.iso_codes:
             before[code] = code.lower()
+        # a name written in capitals ("KM" for convertible marks) counts in capitals only,
+        # like the ISO codes: "1,200 km" is a length
+        capitals = {s: code for s, code in after.items() if False}
+        for code, spec in domain.currencies.items():
+            for s in spec["after"]:
+                if s.isupper():
+                    capitals[s] = code
+                    after.pop(s.lower(), None)
         self.cur_before = before
         self.cur_after = after
-        self.iso = {code: code.lower() for code in domain.iso_codes}
-        iso = "(?-i:" + _alts(domain.iso_codes) + ")"  # codes count in capitals only
+        self.iso = {code: code.lower() for code in domain.iso_codes} | capitals
+        iso = "(?-i:" + _alts(list(domain.iso_codes) + list(capitals)) + ")"  # codes count in capitals only
         sc = _alts(domain.scales)
         scw = _alts(word_scales)
         self.money_before = re.compile(
@@ -131,7 +139,7 @@ class Patterns:
             re.IGNORECASE,
         )
         self.more_years = re.compile(
-            rf"(?<![\w.,])(?P<num>{NUM})(?:\s*(?:to|-|–|or)\s*(?P<num2>{NUM}))?\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I
+            rf"(?<![\w.,])(?:between\s+)?(?P<num>{NUM})(?:\s*(?:to|-|–|or|and)\s*(?P<num2>{NUM}))?\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I
         )
         self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
         self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
@@ -239,6 +247,8 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
         if is_years or not (m["kw"] or sb or m["cura"] or m["curb"]):
             continue  # "2020-2023", "May 24-26": not a range of figures
+        if YEAR_LIKE.match(a) and not (sa or m["cura"]) and re.search(r"\b(?:since|in|from|by|until|of)\s*$", text[: m.start()], re.I):
+            continue  # "since 2018 to NZ$31 million": a year, then the sum
         if m["sep"].strip().lower() == "and" and (m["kw"] or "").lower() != "between":
             continue  # "$350 million and 15 years": two figures, not a range
         scale_b = pat.scale(sb)
@@ -345,6 +355,8 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
             return True  # "May 24-26", "2024": a bare number inside a date
         if ent.label_ == "ORDINAL":
             return True
+    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", doc.text[found.end : found.end + 10], re.I):
+        return True  # "eighty years after the battles": a point in time, not a duration
     if kind == "duration":
         for ent in span.sent.ents:
             longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
