@@ -44,6 +44,7 @@ class _Reading:
     dated: "Frame | None" = None  # the latest frame with a date
     activity: "Frame | None" = None  # the latest frame of work done (not of casualties)
     noun_frames: dict = field(default_factory=dict)  # "project" -> the frame of its sentence
+    statement: str = ""  # the day of the latest statement older than a week
     report: "Frame | None" = None  # the period of a "Reporting period:" header line
     point: str = ""  # the latest point in time named
     list_frame: "Frame | None" = None  # what the items of the current list take
@@ -153,6 +154,11 @@ class DateContext:
 
     def dated(self, claim: Claim, own: list[TimePhrase], stated: Frame | None, state: "_Reading", out, spans, k: int, sent: Span, is_item: bool, published: str) -> Claim:
         """A figure with the date and start its sentence gave it, or the context's."""
+        said = self.said_on(own, state, sent.doc, published)
+        if said and (claim.dated_by != "date" or claim.date == published):
+            # "In the same reply, he said 1,480 deminers currently work ...": an earlier
+            # statement's "now" is its own day
+            return replace(claim, date=said, date_basis="stated")
         if claim.dated_by == "date":
             return claim
         if claim.dated_by == "since":
@@ -213,6 +219,16 @@ class DateContext:
             t = t.head
         near = reach(span)
         return ph.attach in near or same_clause(span.doc[ph.attach], near)
+
+    def said_on(self, own: list[TimePhrase], state: "_Reading", doc: Doc, published: str) -> str:
+        """The day of an earlier statement this sentence reports: its own "told Parliament on
+        5 March" more than a week before publication, or "in the same reply" after one."""
+        for ph in own:
+            if ph.kind == "date" and self.statement.is_statement(ph, doc) and self.statement.old_enough(ph, published):
+                return ph.date
+        if any(p.kind == "said_pointer" for p in own):
+            return state.statement
+        return ""
 
     def is_noun_pointer(self, ph: TimePhrase) -> bool:
         """"the project", "the operation", "the haul": a thing, not a span of time."""
@@ -281,6 +297,9 @@ class DateContext:
             state.list_frame = frame  # "HIGHLIGHTS": the first item's period frames the rest
         state.intro = intro
         state.previous = frame
+        for ph in own:
+            if ph.kind == "date" and self.statement.is_statement(ph, doc) and self.statement.old_enough(ph, published):
+                state.statement = ph.date  # "told Parliament on 5 March": for "in the same reply"
         for ph in own:
             if ph.kind in ("date", "period") and not ph.header and not self.compares(ph, doc):
                 state.point = ph.date or state.point

@@ -356,16 +356,6 @@ class PhraseFinder:
             for m in self.so_far_this_year.finditer(low):
                 if pub is not None:
                     add(m.start(), m.end(), "period", published, f"{pub.year:04d}-01")
-        # "in the first eight months of 2023", "the first half of the year"
-        if self.parts_re is not None:
-            for m in self.parts_re.finditer(text):
-                first, last = self.parts[m["part"].lower()]
-                year = parse_moment(m["when"], published)
-                if year is None or year.year is None:
-                    continue
-                end, begin = f"{year.year:04d}-{last:02d}", f"{year.year:04d}-{first:02d}"
-                kind = "period" if first != last else "date"
-                add(m.start(), m.end(), kind, end, begin if kind == "period" else "")
         # "last week": the previous calendar week, Monday to Sunday
         for m in re.finditer(r"\blast\s+week\b", low):
             pub = pub_date(published)
@@ -401,6 +391,16 @@ class PhraseFinder:
             b = b if len(b) == 4 else a[:2] + b
             if a < b:
                 add(m.start(), m.end(), "period", b, a)
+        # "in the first eight months of 2023", "the first half of the year"
+        if self.parts_re is not None:
+            for m in self.parts_re.finditer(text):
+                first, last = self.parts[m["part"].lower()]
+                year = parse_moment(m["when"], published)
+                if year is None or year.year is None:
+                    continue
+                end, begin = f"{year.year:04d}-{last:02d}", f"{year.year:04d}-{first:02d}"
+                kind = "period" if first != last else "date"
+                add(m.start(), m.end(), kind, end, begin if kind == "period" else "")
         # "since 2000", "since the end of the war in 1975", "since the February 2021 coup"
         for ph in self.since_phrases(sent, taken, published):
             taken.update(ph.tokens)

@@ -50,6 +50,8 @@ def not_a_claim(ctx: Context, claim: Claim, domain: Domain) -> str:
         return "change"
     if ctx.noun.dep_ == "pobj" and ctx.noun.head.lower_ == "of" and ctx.noun.head.head.lemma_.lower() in _lemmas(domain, "change_nouns") and ctx.noun.i != ctx.number.i and claim.kind == "percent":
         return "change"
+    if verb is not None and verb.lemma_.lower() in _lemmas(domain, "state_verbs"):
+        anchors = [ctx.noun]  # "are working in the region every day": how often, not a rate
     for anchor in anchors:
         for c in anchor.children:
             if c.lemma_.lower() in periods and any(d.lower_ in dets for d in c.children):
@@ -205,7 +207,8 @@ class MetricAssigner:
             whole, intro, within = wholes[k]
             own_verb = ctx.verb is not None and ctx.verb.lemma_.lower() not in ("be", "include", "comprise", "remain")
             relative = within and self.relative_part(span)
-            if whole is not None and ((within and not (relative and own_verb)) or not own_verb):
+            named = not within and self.names_whole(span.sent)
+            if whole is not None and not named and ((within and not (relative and own_verb)) or not own_verb):
                 # "Of these, 29 were shells", "among them 412 mines": the whole's action; "Of
                 # these, 297 people died" keeps its own
                 ctx.clause = ctx.clause | contexts[whole].clause
@@ -318,6 +321,15 @@ class MetricAssigner:
                     intro = frozenset(w for t in sents[i] if t.pos_ == "VERB" for w in words(t))
             out.append((whole, intro, within))
         return out
+
+    @staticmethod
+    def names_whole(sent: Span) -> bool:
+        """"Of the total victims, 7,531 were ...", "Of the land released, ...": the sentence
+        says itself what it divides (not "Of these", "Of them")."""
+        first = next((t for t in sent if not t.is_punct and not t.is_space and not t._.bullet), None)
+        if first is None or first.lower_ != "of":
+            return False
+        return any(c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN") for c in first.children)
 
     def relative_part(self, span: Span) -> bool:
         """"of whom 346 were killed", "of which 9.1 million were cleared": a part with a

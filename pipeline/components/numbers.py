@@ -203,6 +203,11 @@ class NumberReader:
             digits = _digits(r.value, r.end - r.start, plain[r.start : r.end])
             if digits is None:
                 continue
+            again = re.match(r"\s*\((\d[\d,]*)\)", plain[r.end :])
+            if again and _plain_float(again.group(1)) == r.value:
+                # "thirteen (13) persons": the number written twice is one figure
+                out[r.end : r.end + again.end()] = " " * again.end()
+                r = Rewrite(r.start, r.end + again.end(), r.value)
             # digits at the right end, beside the unit word that may follow
             out[r.start : r.end] = digits.rjust(r.end - r.start)
             rewrites.append(r)
