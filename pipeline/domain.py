@@ -55,6 +55,7 @@ class MetricSpec:
     not_action: tuple[Term, ...] = ()
     not_verb: tuple[Term, ...] = ()
     not_own_sentence: tuple[Term, ...] = ()
+    not_described: tuple[Term, ...] = ()
     future_ok: bool = False
     cumulative: bool = True
     not_past: bool = False  # not when the figure's verb is in the past ("took 31 months")
@@ -218,6 +219,7 @@ def _load_domain(path: str, digest: str) -> Domain:
                 not_action=_terms(m.get("not_action"), groups, where),
                 not_verb=_terms(m.get("not_verb"), groups, where),
                 not_own_sentence=_terms(m.get("not_own_sentence"), groups, where),
+                not_described=_terms(m.get("not_described"), groups, where),
                 future_ok=bool(m.get("future_ok", False)),
                 cumulative=bool(m.get("cumulative", True)),
                 not_past=bool(m.get("not_past", False)),

@@ -228,8 +228,8 @@ class DateAttacher:
                 if self.in_comparison(span, ph):
                     continue
                 d = near.get(ph.attach)
-                if d is None and on_own_noun(ph, span, spec.action if spec is not None else ()):
-                    d = 40  # "the $81 million they provided in 2019": a clause on the figure itself
+                if on_own_noun(ph, span, spec.action if spec is not None else ()):
+                    d = 0  # "the $81 million they provided in 2019": a clause on the figure itself comes first
                 if d is None and ph.relative:
                     continue  # "mines, most of which date back to 1942": about those mines
                 theirs = any(ph.attach in toks for key, toks in figure_tokens.items() if key != span.start)

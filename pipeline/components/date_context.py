@@ -160,7 +160,7 @@ class DateContext:
             # statement's "now" is its own day
             return replace(claim, date=said, date_basis="stated")
         if claim.dated_by == "date":
-            return claim
+            return replace(claim, date_basis="stated")
         if claim.dated_by == "since":
             # the phrase's start as resolved above (an event's month or day)
             ph = next((p for p in own if p.start == claim.since_at), None)

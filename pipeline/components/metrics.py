@@ -107,6 +107,8 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.not_past and past_tense(ctx):
             continue
+        if spec.not_described and bag_matches(ctx.described, spec.not_described):
+            continue
         return spec.id
     return "other"
 

@@ -465,8 +465,8 @@ class QuantityFinder:
                 if f.end - f.start > self.max_surface_chars:
                     continue
                 span = doc.char_span(f.start, f.end, alignment_mode="expand")
-                if span is None or len(span) == 0:
-                    continue
+                if span is None or len(span) == 0 or span[0]._.bullet:
+                    continue  # "2. Casualties": a numbered heading, not a figure
                 kind = self.domain.unit_kinds.get(f.unit, "count")
                 if _is_noise(span, f, self.domain, kind):
                     continue

@@ -60,6 +60,7 @@ class Context:
     sentence: frozenset[str]  # the figure's sentence; the metric step widens it to its context
     own_sentence: frozenset[str] = frozenset()
     article: frozenset[str] = frozenset()  # every word of the article and its title (metric step)
+    described: frozenset[str] = frozenset()  # the verbs of clauses on the counted noun ("the $24 million requested")
     verbs: tuple[frozenset[str], ...] = ()  # each verb governing the figure: its verb and those sharing its arguments
 
 
@@ -369,12 +370,14 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
         for other in list(verb.children) + ([verb.head] if verb.dep_ == "conj" else []):
             if other.pos_ in ("VERB", "AUX") and (other.dep_ == "conj" or verb.dep_ == "conj") and other.i != verb.i and shares_arguments(other, verb):
                 governing.append(frozenset(words(other)))
+    described = {w for c in noun.children if c.dep_ in ("acl", "relcl") for w in words(c)}
     return Context(
         number=number,
         noun=noun,
         path=path,
         verb=verb,
         verbs=tuple(governing),
+        described=frozenset(described),
         head=frozenset(head),
         near=frozenset(near),
         clause=frozenset(clause),
