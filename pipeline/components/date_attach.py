@@ -88,17 +88,20 @@ def on_subject(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
     return tok.dep_ in ("acl", "relcl") and subject.dep_ in ("nsubj", "nsubjpass") and subject.i != noun.i and subject.head.i in near
 
 
-def on_own_noun(ph: TimePhrase, span: Span, acts: tuple) -> bool:
-    """A date in a clause on the figure's own noun that tells of the act the figure counts:
-    "the $81 million they provided in 2019"; not of what the thing is ("mines manufactured
-    in 2021", "remnants that date back to 1942") or may become ("land that can now be
-    returned")."""
-    _number, noun = counted_noun(span)
+def on_own_noun(ph: TimePhrase, span: Span, acts: tuple, recording: frozenset[str]) -> bool:
+    """A date in a clause on the figure's own noun (or on the noun of its "N of the X") that
+    tells of the act the figure counts or of its recording: "the $81 million they provided
+    in 2019", "44 of the 130 victims recorded in 2022"; not of what the thing is ("mines
+    manufactured in 2021", "remnants that date back to 1942") or may become ("land that can
+    now be returned")."""
+    number, noun = counted_noun(span)
+    nouns = {noun.i} | {p.i for t in (number, noun) for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"}
     t = span.doc[ph.attach]
     for _ in range(4):
-        if t.dep_ in ("relcl", "acl") and t.head.i == noun.i:
+        if t.dep_ in ("relcl", "acl") and t.head.i in nouns:
             modal = any(c.dep_ == "aux" and c.tag_ == "MD" for c in t.children)
-            return not modal and bag_matches(frozenset(words(t)), acts)
+            told = frozenset(words(t))
+            return not modal and (bag_matches(told, acts) or bool(told & recording))
         if t.head.i == t.i:
             return False
         t = t.head
@@ -150,6 +153,7 @@ class DateAttacher:
         self.speech = {w.lower() for w in cues.get("speech_verbs", ())}
         self.statement_verbs = {w.lower() for w in cues.get("statement_verbs", ())}
         self.report_nouns = {w.lower() for w in cues.get("report_nouns", ())}
+        self.recording = frozenset(w.lower() for w in cues.get("recording_verbs", ()))
         self.comparison = {w.lower() for w in cues.get("comparison", ())}
 
     def is_statement(self, ph: TimePhrase, doc: Doc) -> bool:
@@ -228,7 +232,7 @@ class DateAttacher:
                 if self.in_comparison(span, ph):
                     continue
                 d = near.get(ph.attach)
-                if on_own_noun(ph, span, spec.action if spec is not None else ()):
+                if on_own_noun(ph, span, spec.action if spec is not None else (), self.recording):
                     d = 0  # "the $81 million they provided in 2019": a clause on the figure itself comes first
                 if d is None and ph.relative:
                     continue  # "mines, most of which date back to 1942": about those mines

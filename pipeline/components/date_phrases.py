@@ -309,7 +309,7 @@ class PhraseFinder:
         self.parts = domain.year_parts
         self.parts_re = re.compile(
             r"\b(?:in\s+|during\s+|over\s+|for\s+)?the\s+(?P<part>" + "|".join(re.escape(p) for p in sorted(self.parts, key=lambda p: (-len(p), p)))
-            + rf")\s+(?:of\s+)?(?P<when>{YR}|(?:the|this)\s+(?:current\s+)?year|last\s+year|the\s+previous\s+year)\b",
+            + rf")(?:\s+(?:of\s+)?(?P<when>{YR}|(?:the|this)\s+(?:current\s+)?year|last\s+year|the\s+previous\s+year))?\b",
             re.I,
         ) if self.parts else None
 
@@ -395,7 +395,15 @@ class PhraseFinder:
         if self.parts_re is not None:
             for m in self.parts_re.finditer(text):
                 first, last = self.parts[m["part"].lower()]
-                year = parse_moment(m["when"], published)
+                if m["when"]:
+                    year = parse_moment(m["when"], published)
+                else:
+                    # "in the first quarter": of the publication year, or of the year before
+                    # when that part has not ended yet
+                    pub = pub_date(published)
+                    if pub is None or first == last or not m.group(0).lower().startswith(("in ", "during ", "over ", "for ")):
+                        continue
+                    year = Moment(pub.year if (pub.month > last) else pub.year - 1)
                 if year is None or year.year is None:
                     continue
                 end, begin = f"{year.year:04d}-{last:02d}", f"{year.year:04d}-{first:02d}"
