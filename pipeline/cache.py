@@ -2,7 +2,7 @@
 
 An SQLite file (outputs/cache.sqlite by default). A result is keyed by everything it
 depends on: the article's id, body and metadata, the hash of models/, the package version
-and whether `other` rows are kept. A file that is not our cache, or is damaged, is never
+and a hash of the pipeline's source code, and whether `other` rows are kept. A file that is not our cache, or is damaged, is never
 trusted: it is set aside with a warning and a new one is built.
 """
 
@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -20,10 +21,22 @@ from .corpus import Article
 SCHEMA = "mine-claims-cache/1"
 
 
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of the pipeline's own source: a result made by other code is not reused, even
+    when a checkout changed the code without changing the version."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 class ResultCache:
     def __init__(self, path: str | Path, models_digest: str, keep_other: bool):
         self.path = Path(path)
-        self.salt = f"{SCHEMA}|{__version__}|{models_digest}|{int(keep_other)}"
+        self.salt = f"{SCHEMA}|{__version__}|{code_digest()}|{models_digest}|{int(keep_other)}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = self._open()
 

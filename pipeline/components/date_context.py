@@ -149,6 +149,9 @@ class DateContext:
             for k in mine:
                 out[k] = self.dated(out[k], own, stated, state, out, spans, k, sent, is_item, published)
             self.read(sent, own, stated, state, is_item, doc, published, [out[k] for k in mine])
+        # the text states a date only when it is not the publication date ("to date", "so
+        # far" and a total dated by publication stand for publication: decision 9)
+        out = [replace(c, date_basis="published" if c.date == published else "stated") for c in out]
         set_claims(doc, list(zip(spans, out)))
         return doc
 
