@@ -30,7 +30,7 @@ from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .date_attach import DateAttacher, reach, same_clause
 from .date_phrases import TimePhrase, shift_years
-from .sentences import item_line
+from .sentences import item_line, opens_with
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -200,7 +200,7 @@ class DateContext:
         if "since_pointer" in kinds:  # "since then", "over that time"
             return Frame("", state.point if state.point != published else "")
         spec = self.domain.metric(claim.metric)
-        marked = self.marked_breakdown(sent)
+        marked = opens_with(sent, self.breakdown_starts)
         if marked or (spec is not None and spec.part_of):
             source = self.source_frame(out, spans, k, marked)
             if source is not None:
@@ -353,12 +353,6 @@ class DateContext:
         a count start that names a pointer noun starts at the latest point named."""
         words = {t.lemma_.lower() for t in doc[ph.start : ph.end]}
         return point if words & self.pointer_nouns else ""
-
-    def marked_breakdown(self, sent: Span) -> bool:
-        """A sentence that starts "Of these", "Including", "In total": the parts or the sum
-        of a figure given before."""
-        start = sent.text.lower().lstrip(" -•*\"'“‘")
-        return any(start.startswith(w + " ") or start.startswith(w + ",") for w in self.breakdown_starts)
 
     def source_frame(self, out: list[Claim], spans: list[Span], k: int, marked: bool) -> Frame | None:
         """The date and start of the figure a breakdown divides: the latest earlier figure,

@@ -89,14 +89,6 @@ def pub_date(published: str) -> date | None:
     return date(parts[0], parts[1] if len(parts) > 1 else 12, parts[2] if len(parts) > 2 else 28)
 
 
-def iso_of(d: date, precision: str) -> str:
-    if precision == "year":
-        return f"{d.year:04d}"
-    if precision == "month":
-        return f"{d.year:04d}-{d.month:02d}"
-    return d.isoformat()
-
-
 def shift_years(iso: str, years: int) -> str:
     """'2023-08' one year earlier -> '2022-08'."""
     if not iso:

@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
-from .sentences import item_line
+from .sentences import item_line, opens_with
 from .syntax import Context, clause_ancestors, context, words
 
 
@@ -306,7 +306,7 @@ class MetricAssigner:
                 before = [j for j in range(k) if spans[j].sent.start == sent.start and spans[j].end <= marker and spans[j]._.claim.kind == span._.claim.kind]
                 whole = before[-1] if before else None
             within = whole is not None
-            if whole is None and self.starts_breakdown(sent):
+            if whole is None and opens_with(sent, self.breakdown_starts):
                 here = index[sent.start]
                 for j in range(k - 1, -1, -1):
                     if here - index[spans[j].sent.start] > 2:
@@ -355,15 +355,11 @@ class MetricAssigner:
         tok = doc.char_span(char, char + len(best[1]), alignment_mode="expand")
         return (tok.start, tok.end) if tok is not None else None
 
-    def starts_breakdown(self, sent: Span) -> bool:
-        start = sent.text.lower().lstrip(" -•*\"'“‘")
-        return any(start.startswith(w + " ") or start.startswith(w + ",") for w in self.breakdown_starts)
-
     def restated_total(self, span: Span, claim: Claim, pairs: list) -> str | None:
         """A figure in the "Of the 1,284 items destroyed" that opens a breakdown names a total
         given before: it counts what that figure counts (one claim, by the contract)."""
         sent = span.sent
-        if not self.starts_breakdown(sent) or sent[0].lower_ not in ("of", "among"):
+        if not opens_with(sent, self.breakdown_starts) or sent[0].lower_ not in ("of", "among"):
             return None
         first = sent[0]
         if span.start not in {t.i for t in first.subtree}:

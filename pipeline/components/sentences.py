@@ -50,6 +50,13 @@ def item_line(sent: Span) -> bool:
     return bool(lead is not None and lead._.bullet)
 
 
+def opens_with(sent: Span, phrases: tuple[str, ...]) -> bool:
+    """The sentence (past a bullet or a quote) starts with one of these phrases, lower case:
+    "Of these, 29 were shells", "Including 12 children"."""
+    start = sent.text.lower().lstrip(" -•*\"'“‘")
+    return any(start.startswith(w + " ") or start.startswith(w + ",") for w in phrases)
+
+
 class SentenceMarker:
     def __init__(self, domain: Domain):
         layout = domain.layout
