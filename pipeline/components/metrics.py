@@ -222,6 +222,12 @@ class MetricAssigner:
                 metric = elliptical(ctx, claim, pairs, contexts[:k])
             # no noun of its own: the number, a pronoun, or its unit ("1.102.300 m2 lay in Erbil")
             bare = (ctx.noun.i == ctx.number.i or ctx.noun.pos_ == "PRON" or span.start <= ctx.noun.i < span.end) and not fronted_noun(ctx)
+            if named and metric == "other" and not reason:
+                # "Of the total victims, 7,531 were members of the security forces": the
+                # latest figure of the noun the sentence divides
+                w = self.named_whole(span, pairs)
+                if w is not None and w.kind == claim.kind:
+                    metric = w.metric
             if metric == "other" and not reason and whole is not None and whole < len(pairs) and (within or bare):
                 # "286 national staff, including 118 women", "found in the Kharkiv region (112)":
                 # a part no metric names itself counts what its whole counts
@@ -332,6 +338,19 @@ class MetricAssigner:
         if first is None or first.lower_ != "of":
             return False
         return any(c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN") for c in first.children)
+
+    @staticmethod
+    def named_whole(span: Span, pairs: list) -> Claim | None:
+        """The latest earlier figure in whose sentence the noun of this sentence's opening
+        "Of the X" stands ("12,397 victims ... Of the total victims, ...")."""
+        first = next(t for t in span.sent if not t.is_punct and not t.is_space and not t._.bullet)
+        nouns = {p.lemma_.lower() for p in first.children if p.dep_ == "pobj"}
+        for prev, c in reversed(pairs):
+            if prev.sent.start == span.sent.start or c.metric == "other":
+                continue
+            if nouns & {t.lemma_.lower() for t in prev.sent if t.pos_ in ("NOUN", "PROPN")}:
+                return c
+        return None
 
     def relative_part(self, span: Span) -> bool:
         """"of whom 346 were killed", "of which 9.1 million were cleared": a part with a

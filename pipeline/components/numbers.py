@@ -203,8 +203,8 @@ class NumberReader:
             digits = _digits(r.value, r.end - r.start, plain[r.start : r.end])
             if digits is None:
                 continue
-            again = re.match(r"\s*\((\d[\d,]*)\)", plain[r.end :])
-            if again and _plain_float(again.group(1)) == r.value:
+            again = re.match(r"\s*\((\d[\d,.]*)\)", text[r.end :])  # the brackets are spaces in `plain` by now
+            if again and _plain_float(again.group(1).replace(".", "")) == r.value:
                 # "thirteen (13) persons": the number written twice is one figure
                 out[r.end : r.end + again.end()] = " " * again.end()
                 r = Rewrite(r.start, r.end + again.end(), r.value)

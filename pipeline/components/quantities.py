@@ -70,6 +70,13 @@ fix_quantulum_order()
 
 NUM = r"\d{1,3}(?:(?:,|[ \u00a0\u2009\u202f])\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
 YEAR_LIKE = re.compile(r"^(19|20)\d\d$")
+# what makes an entity the tagger calls a date really one: a month, a weekday, a year, a word
+# of time or a clock
+DATE_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|\b(?:19|20)\d\d(?:'?s)?\b|\b(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|today|yesterday|tomorrow|ago|quarter)\b|\d[.:]\d\d|[ap]\.?m\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -351,8 +358,9 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
         overlaps = ent.start_char < found.end and found.start < ent.end_char
         if not overlaps:
             continue
-        if ent.label_ in ("DATE", "TIME") and kind == "count":
-            return True  # "May 24-26", "2024": a bare number inside a date
+        if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(ent.text) or YEAR_LIKE.match(span.text.strip())):
+            return True  # "May 24-26", "2024", "4 a.m.": a number inside a date; the tagger
+            # also calls "five thousand two hundred and forty" a date, which it is not
         if ent.label_ == "ORDINAL":
             return True
     if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", doc.text[found.end : found.end + 10], re.I):

@@ -190,6 +190,15 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
         for c in tok.head.children:
             if c.dep_ == "attr" and c.pos_ in ("NOUN", "PROPN"):
                 return number, c
+    # "six were children and two were women": the parse may hang the second number anywhere;
+    # a number written right before a copula and a noun counts that noun
+    if tok.i == number.i and span.end + 1 < span.sent.end and span.doc[span.end].lemma_ == "be":
+        doc = span.doc
+        j = span.end + 1
+        while j < span.sent.end and doc[j].pos_ in ("DET", "ADJ", "NUM"):
+            j += 1
+        if j < span.sent.end and doc[j].pos_ in ("NOUN", "PROPN") and doc[j].lemma_.lower() not in TIME_NOUNS:
+            return number, doc[j]
     # "Children accounted for 11 of the casualties", "the hazardous areas numbered 128": a
     # figure of a verb of amounting counts the verb's subject
     verb = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ in ("for", "at", "to") else tok.head
