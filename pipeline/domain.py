@@ -114,6 +114,7 @@ class Domain:
     thousands_dot_units: tuple[str, ...]
     decimal_dot_units: tuple[str, ...]
     glued_units: tuple[str, ...]
+    more_words: dict[str, tuple[str, ...]]  # "5 more years", "another 8 to 10 years"
     measures_not_counted: frozenset[str]
     config: Config = field(compare=False)
 
@@ -302,6 +303,7 @@ def _load_domain(path: str, digest: str) -> Domain:
         thousands_dot_units=tuple(str(x) for x in numbers.get("thousands_dot_after") or ()),
         decimal_dot_units=tuple(str(x) for x in numbers.get("decimal_dot_after") or ()),
         glued_units=tuple(str(x) for x in numbers.get("glued") or ()),
+        more_words=tuples(numbers.get("more")),
         measures_not_counted=frozenset(str(x) for x in units.get("measures_not_counted") or ()),
         config=config,
     )

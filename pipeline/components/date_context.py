@@ -291,7 +291,11 @@ class DateContext:
                 state.dated = frame
             if stated is not None and self.about_work(claims):
                 state.activity = frame
-        intro = not is_item and (sent.text.rstrip().endswith(":") or not any(t.pos_ in ("VERB", "AUX") for t in sent))
+        colon = sent.text.rstrip().endswith(":")
+        intro = colon or (not is_item and not any(t.pos_ in ("VERB", "AUX") for t in sent))
+        if intro and frame is None:
+            # "📊 Since 24 February 2022, SES pyrotechnists of the region have:"
+            frame = next((Frame("", p.begin) for p in own if p.kind == "since" and p.begin), None)
         if intro:
             # a list's intro ("Between March 2021 and October 2023, the project:", "KEY
             # FIGURES (reporting period)") frames its items; a bare heading frames nothing yet

@@ -54,8 +54,8 @@ def not_a_claim(ctx: Context, claim: Claim, domain: Domain) -> str:
         anchors = [ctx.noun]  # "are working in the region every day": how often, not a rate
     for anchor in anchors:
         for c in anchor.children:
-            if c.lemma_.lower() in periods and any(d.lower_ in dets for d in c.children):
-                return "rate"
+            if c.lemma_.lower() in periods and c.i != ctx.noun.i and any(d.lower_ in dets for d in c.children):
+                return "rate"  # "40 casualties a year"; "take a further 15 years" counts the years
             if c.dep_ == "prep" and c.lower_ in dets:
                 if any(p.lemma_.lower() in periods for p in c.children):
                     return "rate"
@@ -103,7 +103,7 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.not_verb and ctx.verbs and all(bag_matches(v, spec.not_verb) for v in ctx.verbs):
             continue
-        if spec.not_own_sentence and bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context):
+        if spec.not_own_sentence and not_about_mines(ctx, spec):
             continue
         if spec.not_past and past_tense(ctx):
             continue
@@ -115,8 +115,14 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
 
 def elliptical(ctx: Context, claim: Claim, before: list, contexts: list[Context]) -> str:
     """"31 mine victims in 2022; in 2021 there had been 44": a bare number in a clause
-    built like an earlier figure's counts the same thing."""
+    built like an earlier figure's counts the same thing; "94 casualties last year,
+    compared with 133 in 2023": a bare number compared counts what the first figure does."""
     bare_object = ctx.number.dep_ == "pobj" and ctx.number.head.lower_ in ("from", "than", "against", "with")
+    compared = bare_object and ctx.noun.i == ctx.number.i and ctx.number.head.head.lemma_.lower() in ("compare", "up", "down", "than", "against", "versus")
+    if compared:
+        firsts = [c for s, c in before if s.sent.start == ctx.number.sent.start and c.metric != "other" and c.kind == claim.kind]
+        if firsts:
+            return firsts[0].metric
     if ctx.noun.i != ctx.number.i or ctx.verb is None or not (bare_object or ctx.number.dep_ in ("attr", "nsubj", "nsubjpass", "dobj", "conj")):
         return "other"
     for (span, prev), pctx in zip(reversed(before), reversed(contexts)):
@@ -153,6 +159,15 @@ def sentence_bags(doc: Doc, before: int) -> dict[int, frozenset[str]]:
             bag |= own[j]
         out[s.start] = frozenset(bag)
     return out
+
+
+def not_about_mines(ctx: Context, spec) -> bool:
+    """"Yemen's war has killed an estimated 377,000 people": a war's dead, whether the clause
+    or, failing a word of its own, the sentence speaks of the war and not of mines."""
+    own = ctx.near | ctx.clause
+    if bag_matches(own, spec.not_own_sentence) and not bag_matches(own, spec.context):
+        return True
+    return bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context)
 
 
 def past_tense(ctx: Context) -> bool:

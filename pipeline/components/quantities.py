@@ -146,7 +146,9 @@ class Patterns:
             re.IGNORECASE,
         )
         self.more_years = re.compile(
-            rf"(?<![\w.,])(?:between\s+)?(?P<num>{NUM})(?:\s*(?:to|-|–|or|and)\s*(?P<num2>{NUM}))?\s+(?:more|additional|further|extra|another)\s+(?P<unit>years?|decades?)\b", re.I
+            rf"(?<![\w.,])(?:(?P<pre>{_alts(domain.more_words.get('before', ()))})\s+)?(?:between\s+)?(?P<num>{NUM})"
+            rf"(?:\s*(?:to|-|–|or|and)\s*(?P<num2>{NUM}))?\s+(?(pre)(?:(?:{_alts(domain.more_words.get('after', ()))})\s+)?|"
+            rf"(?:{_alts(domain.more_words.get('after', ()))})\s+)(?P<unit>years?|decades?)\b", re.I
         )
         self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
         self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
@@ -246,6 +248,14 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         found.append(Found(s + offset, e + offset, value, unit, bound))
         taken.append((s, e))
 
+    for m in pat.more_years.finditer(text):
+        if free(m.start(), m.end()):
+            factor = 10.0 if m["unit"].lower().startswith("decade") else 1.0
+            if m["num2"]:  # "four to five more years": a range
+                add(m.start("num"), m.end("num"), parse_number(m["num"]) * factor, "year", "lower_bound")
+                add(m.start("num2"), m.end(), parse_number(m["num2"]) * factor, "year", "upper_bound")
+            else:
+                add(m.start("num"), m.end(), parse_number(m["num"]) * factor, "year")
     for m in pat.range.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -289,14 +299,6 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         if free(m.start(), m.end()) and ("." in m["num"] or m["scale"] != "m"):
             add(m.start(), m.end(), parse_number(m["num"]) * pat.scale(m["scale"]), "count")
 
-    for m in pat.more_years.finditer(text):
-        if free(m.start(), m.end()):
-            factor = 10.0 if m["unit"].lower().startswith("decade") else 1.0
-            if m["num2"]:  # "four to five more years": a range
-                add(m.start("num"), m.end("num"), parse_number(m["num"]) * factor, "year", "lower_bound")
-                add(m.start("num2"), m.end(), parse_number(m["num2"]) * factor, "year", "upper_bound")
-            else:
-                add(m.start(), m.end(), parse_number(m["num"]) * factor, "year")
 
     parsed = list(_quantulum(text))
     for k, (value, name, s, e, uncertain) in enumerate(parsed):

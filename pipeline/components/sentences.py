@@ -40,8 +40,11 @@ def line_start(tok: Token) -> bool:
 
 def item_line(sent: Span) -> bool:
     """A sentence on a line that starts with a bullet: a list item, or the rest of one after
-    a dash ("- 18 teams were in the field - some 260 staff in all")."""
+    a dash ("- 18 teams were in the field - some 260 staff in all"); a line that ends with a
+    colon introduces a list ("📊 Since 2022, the teams have:"), whatever it starts with."""
     doc = sent.doc
+    if sent.text.rstrip().endswith(":"):
+        return False
     line_start = doc.text.rfind("\n", 0, sent.start_char) + 1
     first = doc.char_span(line_start, sent.end_char, alignment_mode="expand")
     if first is None:

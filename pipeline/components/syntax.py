@@ -89,8 +89,8 @@ def phrase(tok: Token, blocked: set[int], depth: int = 3) -> set[str]:
             for pobj in child.children:
                 if pobj.dep_ in ("pobj", "pcomp") and not _blocked_subtree(pobj, blocked):
                     out |= phrase(pobj, blocked, depth - 1)
-        elif child.dep_ in ("acl", "relcl"):
-            out |= verb_args(child, blocked, depth - 1)
+        elif child.dep_ in ("acl", "relcl", "xcomp"):
+            out |= verb_args(child, blocked, depth - 1)  # "unable to return"
     return out
 
 
@@ -108,8 +108,11 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
                 if child.dep_ in ("nsubj", "nsubjpass"):
                     continue
                 out |= words(child)
+                if child.dep_ in ("prep", "agent"):
+                    # "suffered from mines, including 358 children": the object itself
+                    out |= {w for p in child.children if p.dep_ == "pobj" and p.i not in blocked for w in words(p)}
                 continue
-            if child.dep_ == "prep":
+            if child.dep_ in ("prep", "agent"):  # "harmed by landmines": the agent's object too
                 out |= words(child)
                 for pobj in child.children:
                     if pobj.dep_ in ("pobj", "pcomp"):
@@ -199,6 +202,9 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
             j += 1
         if j < span.sent.end and doc[j].pos_ in ("NOUN", "PROPN") and doc[j].lemma_.lower() not in TIME_NOUNS:
             return number, doc[j]
+    put = estimated_object(tok) if tok.i == number.i else None
+    if put is not None:
+        return number, put
     # "Children accounted for 11 of the casualties", "the hazardous areas numbered 128": a
     # figure of a verb of amounting counts the verb's subject
     verb = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ in ("for", "at", "to") else tok.head
@@ -221,7 +227,7 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
     if tok.i == number.i and span.end < span.sent.end:
         j = span.end
         doc = span.doc
-        while j < min(span.end + 4, span.sent.end) and (doc[j].tag_ in ("JJ", "VBN", "VBD", "CC") or doc[j].lower_ in ("-", ")")):
+        while j < min(span.end + 4, span.sent.end) and (doc[j].tag_ in ("JJ", "VBN", "VBD", "CC") or doc[j].lower_ in ("-", ")", '"', "“", "”", "'", "‘")):
             j += 1
         nxt = doc[j] if j < span.sent.end else doc[span.end]
         timed = nxt.lemma_.lower() in TIME_NOUNS  # "rose to 530 last year"
@@ -232,6 +238,21 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
 
 
 AMOUNTING = {"account", "make", "represent", "constitute", "number", "total", "amount", "stand", "reach", "comprise"}
+
+
+def estimated_object(figure: Token) -> Token | None:
+    """"put the number of mines at 500,000", "estimate the toll at 40": what is put at N."""
+    prep = figure.head
+    if figure.dep_ != "pobj" or prep.lower_ != "at" or prep.head.lemma_.lower() not in ("put", "estimate", "place", "set", "fix", "peg"):
+        return None
+    for c in prep.head.children:
+        if c.dep_ in ("dobj", "nsubjpass"):
+            if c.lemma_.lower() in ("number", "total", "toll", "count") or c.lower_ in ("number", "total"):
+                for p in c.children:
+                    if p.dep_ == "prep" and p.lower_ == "of":
+                        return next((o for o in p.children if o.dep_ == "pobj"), c)
+            return c
+    return None
 
 
 def amounting_subject(verb: Token, figure: Token) -> Token | None:
@@ -300,6 +321,11 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
     near = phrase(noun, others, depth=3) | head
     for t in span:
         near |= words(t)
+    for t in {noun, number}:
+        # "NZ$2.3 million for survey and clearance": what the figure is for
+        for c in t.children:
+            if c.dep_ == "prep" and c.lower_ == "for" and not _blocked_subtree(c, others):
+                near |= words(c) | {w for p in c.children if p.dep_ == "pobj" for w in phrase(p, others, depth=1)}
     if noun.pos_ == "NUM" or noun.i == number.i:
         for c in number.children:
             if c.dep_ == "prep" and not _blocked_subtree(c, others):
