@@ -57,8 +57,10 @@ def same_clause(tok: Token, near: dict[int, int]) -> bool:
     """A date on a noun or number whose governing verb is on this figure's path."""
     t = tok
     for _ in range(8):
-        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp", "conj", "oprd", "acomp", "amod"):
-            return False  # it has a verb of its own ("manufactured in 2021"); "on demining" is a noun
+        to_noun = t.tag_ == "VBG" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp", "conj", "oprd", "acomp", "amod") and not to_noun:
+            return False  # it has a verb of its own ("manufactured in 2021"); "on demining",
+            # "allocated ... to demining in 2022" are nouns
         if t.head.i == t.i:
             return False
         t = t.head
@@ -76,6 +78,21 @@ def closing_conjunct(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
     if any(c.dep_ in ("nsubj", "nsubjpass") and min(ph.tokens) < c.i for c in verb.children):
         return False  # "..., and by December 2023 crews had destroyed ...": that clause's own date
     return min(ph.tokens) > span.end
+
+
+def closing_figure(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
+    """A date on the last of two coordinated figures, when written after both, dates both:
+    "left four people dead and nine wounded in 2023" ("nine wounded" is a conjunct of the verb)."""
+    if ph.start < span.end:
+        return False
+    t = span.doc[ph.attach]
+    for _ in range(4):
+        if t.dep_ == "conj" and t.head.i in near and t.i >= span.end:
+            return True
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return False
 
 
 def on_subject(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
@@ -221,7 +238,7 @@ class DateAttacher:
             near = reach(span)
             own_since = any(p.kind == "since" and p.attach in near for p in sent_phrases)
             date, start, source, since_at = "", "", "", -1
-            best, best_d = None, 0
+            best, best_d = None, (0, 0)
             for ph in sent_phrases:
                 if ph.kind not in ("date", "period"):
                     continue
@@ -241,14 +258,20 @@ class DateAttacher:
                     d = 50  # "cleared 40 ha and 1,500 m² of roads last month": the clause's date
                 if d is None and closing_conjunct(ph, span, near):
                     d = 60  # "800 ha were cleared and 1,600 mines destroyed in 2022"
+                if d is None and closing_figure(ph, span, near):
+                    d = 65  # "left four people dead and nine wounded in 2023"
                 if d is None and on_subject(ph, span, near):
                     d = 70  # "a mine laid in October 2024 killed seven villagers"
                 if d is None and by_the_time(ph, near, doc):
                     d = 80  # "By the time it was declared free in September 2015, ... had destroyed"
                 if d is None and fronted(ph, span) and not own_since:
                     d = 90  # "From 1992 to August, 2,254 km² were cleared, while 1.1 million mines ..."
-                if d is not None and (best is None or d < best_d):
-                    best, best_d = ph, d
+                if d is not None:
+                    # equal reach: the phrase written nearer the figure ("from 382 in 2022 to
+                    # 905 in 2023", both parsed onto "from")
+                    key = (d, ph.start - span.end if ph.start >= span.end else span.start - ph.end)
+                    if best is None or key < best_d:
+                        best, best_d = ph, key
             date_at = -1
             if best is not None and (not best.date or _not_after(best.date, published)):
                 date, source, date_at = best.date, "date", best.start

@@ -57,7 +57,7 @@ MOMENT = (
     rf"(?:\s+(?:this|last)\s+year)?"
 )
 RANGE = re.compile(
-    rf"(?<![\w-])(?:(?P<kw>from|between)\s+)?(?P<a>{MOMENT})\s*(?P<sep>-|–|—|to|and|through|until|till|up\s+to)\s*(?P<b>{MOMENT}|today|now|the\s+present|date)(?![\w-])",
+    rf"(?<![\w-])(?:(?P<kw>from|between)\s+)?(?P<a>{MOMENT})\s*(?P<sep>-|–|—|to|and|through|until|till|up\s+to)\s*(?P<b>{DAY},?\s+{YR}|{MOMENT}|today|now|the\s+present|date)(?![\w-])",
     re.I,
 )
 YEAR_SPAN = re.compile(rf"(?<![\w-])(?P<a>{YR})\s*(?:-|–|—|/)\s*(?P<b>{YR}|\d\d)(?![\w-])")
@@ -175,6 +175,8 @@ def parse_moment(text: str, published: str) -> Moment | None:
     if data is None or data.date_obj is None:
         return None
     d, period = data.date_obj, data.period or "day"
+    if pub is not None and not re.search(rf"\b{YR}\b", t) and abs(d.year - pub.year) > 30:
+        return None  # "may 24-26" read as 1926: a year no word of the phrase gives
     if period == "year":
         return Moment(d.year)
     if period == "month":
@@ -205,6 +207,19 @@ def parse_range(a: str, b: str, published: str) -> tuple[str, str] | None:
     b_low = b.lower().strip()
     if b_low in ("today", "now", "the present", "date"):
         end = Moment(pub.year, pub.month, pub.day) if pub else None
+    elif re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({YR}))?", b_low):
+        # "May 24-26", "from June 3 to 9, 2024": the second end borrows the first's month and year
+        day_b = re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({YR}))?", b_low)
+        first = parse_moment(a, published)
+        if first is None or first.day is None:
+            return None
+        year = int(day_b.group(2)) if day_b.group(2) else first.year
+        if not day_b.group(2) and re.search(YR, a) is None and pub is not None:
+            year = _year_for(first.month, int(day_b.group(1)), pub)
+        end = _valid(year, first.month, int(day_b.group(1)))
+        if end is None or int(day_b.group(1)) <= first.day:
+            return None
+        return end.iso(), Moment(year, first.month, first.day).iso()
     else:
         end = parse_moment(b, published)
     if end is None or end.year is None:

@@ -105,7 +105,7 @@ def choose_metric(ctx: Context, claim: Claim, domain: Domain, reason: str) -> st
             continue
         if spec.not_own_sentence and not_about_mines(ctx, spec):
             continue
-        if spec.not_past and past_tense(ctx):
+        if spec.not_past and past_tense(ctx, domain):
             continue
         if spec.not_described and bag_matches(ctx.described, spec.not_described):
             continue
@@ -170,10 +170,14 @@ def not_about_mines(ctx: Context, spec) -> bool:
     return bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context)
 
 
-def past_tense(ctx: Context) -> bool:
-    """The figure's verb tells of the past, with no modal: "Clearing it took 26 months"."""
+def past_tense(ctx: Context, domain: Domain) -> bool:
+    """The figure's verb tells of the past, with no modal: "Clearing it took 26 months";
+    "it said it needed two more years" still looks ahead (reported speech)."""
     verb = ctx.verb
     if verb is None or verb.tag_ != "VBD":
+        return False
+    more = set(domain.more_words.get("after", ()))
+    if any(t.lower_ in more for t in ctx.noun.subtree if t.i != ctx.noun.i):
         return False
     return not any(c.dep_ == "aux" for c in verb.children)
 

@@ -262,8 +262,9 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         a, b = m["a"], m["b"]
         sa, sb = m["sa"], m["sb"]
         is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
-        if is_years or not (m["kw"] or sb or m["cura"] or m["curb"]):
-            continue  # "2020-2023", "May 24-26": not a range of figures
+        measured = not (m["kw"] or sb or m["cura"] or m["curb"] or m["cur"]) and _unit_of_following(text[m.start("b") :], domain)[0] != "count"
+        if is_years or not (m["kw"] or sb or m["cura"] or m["curb"] or measured):
+            continue  # "2020-2023", "May 24-26": not a range of figures; "300-400 hectares" is
         if YEAR_LIKE.match(a) and not (sa or m["cura"]) and re.search(r"\b(?:since|in|from|by|until|of)\s*$", text[: m.start()], re.I):
             continue  # "since 2018 to NZ$31 million": a year, then the sum
         if m["sep"].strip().lower() == "and" and (m["kw"] or "").lower() != "between":

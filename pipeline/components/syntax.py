@@ -166,7 +166,10 @@ def _has_object(verb: Token, other: Token) -> bool:
     "killed 19,832 people and injured or maimed 45,317 others" are two events."""
     if _has(verb, ("dobj", "attr")):
         return True
-    return any(c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i != other.i and _has(c, ("dobj", "attr")) for c in verb.children)
+    coordinated = list(verb.children)
+    if verb.dep_ == "conj":  # "injured or maimed 45,317 others", parsed as two conjuncts of "killed"
+        coordinated += [c for c in verb.head.children if c.i > verb.i]
+    return any(c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i != other.i and _has(c, ("dobj", "attr")) for c in coordinated)
 
 
 def counted_noun(span: Span) -> tuple[Token, Token]:
