@@ -60,6 +60,7 @@ class MetricSpec:
     cumulative: bool = True
     not_past: bool = False  # not when the figure's verb is in the past ("took 31 months")
     also: tuple[tuple[str, tuple[Term, ...]], ...] = ()  # (metric, terms): the figure is that metric too
+    also_verb: tuple[tuple[str, tuple[Term, ...]], ...] = ()  # (metric, verbs): so is the object of these verbs
     family: str = ""  # metrics of one family break each other down ("of these, ...")
     part_of: tuple[str, ...] = ()  # totals this metric is a part of (children among casualties)
 
@@ -225,6 +226,7 @@ def _load_domain(path: str, digest: str) -> Domain:
                 cumulative=bool(m.get("cumulative", True)),
                 not_past=bool(m.get("not_past", False)),
                 also=tuple((str(k), _terms(v, groups, where)) for k, v in (m.get("also") or {}).items()),
+                also_verb=tuple((str(k), _terms(v, groups, where)) for k, v in (m.get("also_verb") or {}).items()),
                 family=str(m.get("family", "")),
                 part_of=tuple(str(x) for x in m.get("part_of") or ()),
             )

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .sentences import item_line, opens_with
-from .syntax import Context, clause_ancestors, context, words
+from .syntax import Context, clause_ancestors, context, counted_noun, words
 
 
 @lru_cache(maxsize=64)
@@ -170,6 +170,19 @@ def not_about_mines(ctx: Context, spec) -> bool:
     return bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context)
 
 
+def counted_by(ctx: Context, verbs: tuple) -> bool:
+    """The counted noun is what one of these verbs acts on, whole and not a part: "a mine
+    killed four children", "two women were injured" ("killed 14 people, including four
+    children" counts the children as a part of the dead)."""
+    noun = ctx.noun
+    verb = noun.head
+    if verb.pos_ not in ("VERB", "AUX") or noun.dep_ not in ("dobj", "nsubjpass"):
+        return False
+    if any(c.dep_ == "prep" and c.lower_ == "of" for c in noun.children):
+        return False  # "killed four of the children"
+    return bag_matches(frozenset(words(verb)), verbs)
+
+
 def past_tense(ctx: Context, domain: Domain) -> bool:
     """The figure's verb tells of the past, with no modal: "Clearing it took 26 months";
     "it said it needed two more years" still looks ahead (reported speech)."""
@@ -260,6 +273,7 @@ class MetricAssigner:
                 metric = earlier  # "Of the 1,284 items destroyed, ...": the figure given before
             spec = self.domain.metric(metric)
             also = tuple(other for other, terms in (spec.also if spec is not None else ()) if bag_matches(ctx.head, terms))
+            also += tuple(other for other, verbs in (spec.also_verb if spec is not None else ()) if whole is None and counted_by(ctx, verbs))
             pairs.append((span, replace(claim, metric=metric, reason=reason, also=also)))  # "22 were girls"
         if not self.keep_other:
             pairs = [p for p in pairs if p[1].metric != "other"]
@@ -294,9 +308,12 @@ class MetricAssigner:
         doc = span.doc
         starts = [span.end] + ([ctx.noun.i + 1] if ctx.noun.i >= span.end else [])
         for j in starts:
-            while j < span.sent.end and doc[j].lower_ in ("more", "other", "others", "people", "persons"):
+            # "three more wounded", "thirty-eight (38) were injured"
+            while j < span.sent.end and doc[j].lower_ in ("more", "other", "others", "people", "persons", ")", "were", "was", "been", "had", "have"):
                 j += 1
             if j < span.sent.end and any(doc[j].lower_ in w for w in self.states.values()):
+                if j + 2 < span.sent.end and doc[j + 1].lower_ in ("or", "and") and any(doc[j + 2].lower_ in w for w in self.states.values()):
+                    return None  # "1,012 civilians have been killed or injured": both
                 return doc[j]
         return None
 
@@ -360,13 +377,16 @@ class MetricAssigner:
 
     @staticmethod
     def named_whole(span: Span, pairs: list) -> Claim | None:
-        """The latest earlier figure in whose sentence the noun of this sentence's opening
-        "Of the X" stands ("12,397 victims ... Of the total victims, ...")."""
+        """The latest earlier figure that counts the noun of this sentence's opening "Of the
+        X" ("12,397 victims, of which 2,383 died ... Of the total victims, ..." -> the
+        12,397), else the latest in whose sentence the noun stands."""
         first = next(t for t in span.sent if not t.is_punct and not t.is_space and not t._.bullet)
         nouns = {p.lemma_.lower() for p in first.children if p.dep_ == "pobj"}
-        for prev, c in reversed(pairs):
-            if prev.sent.start == span.sent.start or c.metric == "other":
-                continue
+        earlier = [(prev, c) for prev, c in reversed(pairs) if prev.sent.start != span.sent.start and c.metric != "other"]
+        for prev, c in earlier:
+            if counted_noun(prev)[1].lemma_.lower() in nouns:
+                return c
+        for prev, c in earlier:
             if nouns & {t.lemma_.lower() for t in prev.sent if t.pos_ in ("NOUN", "PROPN")}:
                 return c
         return None
