@@ -176,9 +176,10 @@ class NumberReader:
                     total += 0.5 * last_scale  # "one million and a half"
                     i, spelled = i + 3, True
                 break
-            elif low(i) == "and" and (last_scale == 1000 or (current is not None and current >= 100 and current % 100 == 0)):
+            elif low(i) == "and" and (spelled or last_scale) and (last_scale == 1000 or (current is not None and current >= 100 and current % 100 == 0)):
                 # "four thousand and 27", "one hundred and twenty"; after "million" an "and"
-                # joins two figures ("$350 million and 15 years")
+                # joins two figures ("$350 million and 15 years"), and so it does after digits
+                # alone ("between 500,000 and one million")
                 joined = True
             else:
                 break
@@ -225,7 +226,14 @@ def _plain_float(token: str) -> float | None:
 
 
 def _digits(value: float, width: int, original: str) -> str | None:
-    """The value as digits that fit the width of the words it replaces."""
+    """The value as digits that fit the width of the words it replaces; "three million"
+    keeps its scale word ("3 million"), so that "two to three million" still reads as a
+    range of millions."""
+    for scale, word in ((1e9, "billion"), (1e6, "million")):
+        if word in original.lower() and value >= scale:
+            text = f"{value / scale:g} {word}"
+            if len(text) <= width:
+                return text
     if value == int(value):
         text = str(int(value))
         if len(text) <= width:

@@ -150,6 +150,8 @@ class Patterns:
             rf"(?:\s*(?:to|-|–|or|and)\s*(?P<num2>{NUM}))?\s+(?(pre)(?:(?:{_alts(domain.more_words.get('after', ()))})\s+)?|"
             rf"(?:{_alts(domain.more_words.get('after', ()))})\s+)(?P<unit>years?|decades?)\b", re.I
         )
+        # "another decade", "a further year": one of the unit
+        self.more_unit = re.compile(rf"(?<![\w.,])(?:{_alts(domain.more_words.get('before', ()))})\s+(?P<unit>year|decade)\b", re.I)
         self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
         self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         cb = _alts(before)
@@ -256,6 +258,9 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
                 add(m.start("num2"), m.end(), parse_number(m["num2"]) * factor, "year", "upper_bound")
             else:
                 add(m.start("num"), m.end(), parse_number(m["num"]) * factor, "year")
+    for m in pat.more_unit.finditer(text):
+        if free(m.start(), m.end()):
+            add(m.start(), m.end(), 10.0 if m["unit"].lower() == "decade" else 1.0, "year")
     for m in pat.range.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -270,7 +275,9 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         if m["sep"].strip().lower() == "and" and (m["kw"] or "").lower() != "between":
             continue  # "$350 million and 15 years": two figures, not a range
         scale_b = pat.scale(sb)
-        scale_a = pat.scale(sa) if sa else scale_b
+        # "between 2 and 3 million": the first end borrows the scale; "between 500,000 and
+        # 1 million" does not (it is already the larger number)
+        scale_a = pat.scale(sa) if sa else (scale_b if parse_number(a) <= parse_number(b) else 1.0)
         cur = m["cura"] or m["curb"]
         end_b = m.end()
         if cur:
@@ -465,8 +472,8 @@ class QuantityFinder:
         decimal_comma = uses_decimal_comma(doc.text)
         shared = self.shared_codes(doc.text)
         for sent in doc.sents:
-            if not self.has_number.search(sent.text):
-                continue
+            if not self.has_number.search(sent.text) and not _patterns(self.domain).more_unit.search(sent.text):
+                continue  # no number, in digits or words, and no "another decade"
             plain, rewrites = self.reader.reading_text(sent.text, decimal_comma)
             for f in find_in_text(plain, sent.start_char, self.domain, shared):
                 start, end = expand(f.start - sent.start_char, f.end - sent.start_char, rewrites)

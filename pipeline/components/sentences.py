@@ -75,6 +75,9 @@ class SentenceMarker:
         quote or money ("🔸", "▪️", "✅")."""
         if tok.text in self.bullets or NUMBERED.match(tok.text):
             return True
+        nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+        if tok.text.isdigit() and len(tok.text) <= 2 and not tok.whitespace_ and nxt is not None and nxt.text in (".", ")") and nxt.whitespace_:
+            return True  # "2. Casualties", the tokenizer having split "2."
         return all(not c.isalnum() and c not in "\"'“”‘’([{$€£¥₹₴₼%#@&" for c in tok.text) and not tok.is_punct
 
     def paired(self, dash: Token) -> bool:
