@@ -170,6 +170,9 @@ def not_about_mines(ctx: Context, spec) -> bool:
     return bag_matches(ctx.own_sentence, spec.not_own_sentence) and not bag_matches(ctx.own_sentence, spec.context)
 
 
+OF_THEM = re.compile(r"\s+of\s+(?:them|whom|these|those|which)\b", re.I)
+
+
 def counted_by(ctx: Context, verbs: tuple) -> bool:
     """The counted noun is what one of these verbs acts on, whole and not a part: "a mine
     killed four children", "two women were injured" ("killed 14 people, including four
@@ -275,6 +278,20 @@ class MetricAssigner:
             also = tuple(other for other, terms in (spec.also if spec is not None else ()) if bag_matches(ctx.head, terms))
             also += tuple(other for other, verbs in (spec.also_verb if spec is not None else ()) if whole is None and counted_by(ctx, verbs))
             pairs.append((span, replace(claim, metric=metric, reason=reason, also=also)))  # "22 were girls"
+        # "27,480 people, 11,902 of them children, reached with risk education": a whole no
+        # metric names counts what its "N of them" part counts, unless that metric only
+        # ever counts parts (children, women among casualties)
+        for k, span in enumerate(spans):
+            if not OF_THEM.match(doc.text[span.end_char : span.end_char + 16]):
+                continue
+            earlier = [j for j in range(k) if spans[j].sent.start == span.sent.start]
+            whole = earlier[-1] if earlier else None
+            if whole is not None and pairs[whole][1].metric == "other" and not pairs[whole][1].reason:
+                part = pairs[k][1]
+                spec = self.domain.metric(part.metric)
+                if spec is not None and not spec.part_of and part.kind == pairs[whole][1].kind:
+                    span_w, claim_w = pairs[whole]
+                    pairs[whole] = (span_w, replace(claim_w, metric=part.metric))
         if not self.keep_other:
             pairs = [p for p in pairs if p[1].metric != "other"]
         # the two ends of a range count the same thing, whichever end the parse explains

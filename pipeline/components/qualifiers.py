@@ -23,6 +23,8 @@ def _phrases(table: dict[str, tuple[str, ...]]) -> list[tuple[list[str], str]]:
     for qualifier, phrases in table.items():
         for p in phrases:
             out.append((p.lower().replace("-", " - ").split(), qualifier))
+            if p.endswith(".") and len(p) > 1:
+                out.append((p[:-1].lower().replace("-", " - ").split() + ["."], qualifier))  # "approx ." as tokenized
     # longest first, so "more than" wins over "than" and "just under" over "under"
     return sorted(out, key=lambda x: -len(x[0]))
 

@@ -69,6 +69,8 @@ class SentenceMarker:
         symbols = [s for spec in domain.currencies.values() for s in spec["before"]]
         symbols += [s for shared in domain.shared_currencies for s in shared.before]
         self.currency_ends = tuple(sorted({s for s in symbols if s.endswith(".")}))
+        # "(approx. USD 920,000)": an abbreviation's full stop ends no sentence
+        self.abbreviations = frozenset(w.lower().rstrip(".") for w in layout.get("abbreviations", ()))
 
     def is_bullet(self, tok: Token) -> bool:
         """"-", "•", "2.", "a)", and any sign that is not a word, a number, a bracket, a
@@ -100,6 +102,11 @@ class SentenceMarker:
                 tok.is_sent_start = False
                 continue
             nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            if tok.text == "." and tok.i > 0 and doc[tok.i - 1].lower_ in self.abbreviations and not doc[tok.i - 1].whitespace_ and nxt is not None and not nxt.is_space:
+                if not line_start(nxt):
+                    nxt.is_sent_start = False
+            if tok.lower_.rstrip(".") in self.abbreviations and tok.text.endswith(".") and nxt is not None and not nxt.is_space and not line_start(nxt):
+                nxt.is_sent_start = False  # the tokenizer kept the stop on the word ("approx.")
             if line_start(tok):
                 prev_line = doc.text[: tok.idx].rstrip()
                 bullet = self.is_bullet(tok) and nxt is not None and not nxt.is_space

@@ -325,9 +325,11 @@ def context(span: Span, blocked: set[int], max_climb: int = 8) -> Context:
     for t in span:
         near |= words(t)
     for t in {noun, number}:
-        # "NZ$2.3 million for survey and clearance": what the figure is for
+        # "NZ$2.3 million for survey and clearance": what the figure is for; "BAM 1.9 million
+        # in co-financing", "$2 million as a grant": what a sum is
+        purposes = ("for", "in", "as") if span._.claim is not None and span._.claim.kind == "money" else ("for",)
         for c in t.children:
-            if c.dep_ == "prep" and c.lower_ == "for" and not _blocked_subtree(c, others):
+            if c.dep_ == "prep" and c.lower_ in purposes and not _blocked_subtree(c, others):
                 near |= words(c) | {w for p in c.children if p.dep_ == "pobj" for w in phrase(p, others, depth=1)}
     if noun.pos_ == "NUM" or noun.i == number.i:
         for c in number.children:
