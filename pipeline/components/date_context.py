@@ -283,6 +283,11 @@ class DateContext:
         header = bool(own) and all(p.header for p in own)
         if header and stated is not None and stated.start:
             state.report = stated  # "Reporting period: 1-30 November 2023"
+        since = next((p for p in own if p.kind == "since" and p.begin), None)
+        if frame is None and since is not None:
+            # "the project, which was started in 2018, ..." then "in that period the project's
+            # teams cleared ...": the start the sentence names is the period pointed back to
+            state.period = Frame("", since.begin)
         if frame is not None:
             state.frame = frame
             if frame.start:
