@@ -189,6 +189,8 @@ class DateAttacher:
         if lemma not in self.speech and not reported:
             return False
         first = doc[ph.start].lower_
+        if first == "in" and len(ph.date) == 7 and lemma in self.speech and lemma not in self.recording:
+            return True  # "Speaking to the committee in February, the minister said ..."
         return first == "on" or len(ph.date) >= 10 or ph.text.lower() in ("last month", "earlier this month", "this month") or first not in ("in", "during", "by", "as", "at", "through", "until", "over")
 
     def old_enough(self, ph: TimePhrase, published: str) -> bool:

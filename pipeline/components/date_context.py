@@ -189,8 +189,11 @@ class DateContext:
             end = base.date if base is not None and base.date else published
             return Frame(shift_years(end[:4], -1), "")
         pointer = kinds.get("pointer")
+        spec = self.domain.metric(claim.metric)
         if pointer is not None and self.is_noun_pointer(pointer) and not self.governs(pointer, spans[k]):
             pointer = None  # "The director general of the project said ...": not this figure's
+        if pointer is not None and self.is_noun_pointer(pointer) and spec is not None and spec.future_ok and not spec.cumulative:
+            pointer = None  # "the work could take five more years": what is still needed is no work done
         if pointer is not None:  # "during the same period", "the reporting period", "the project"
             return self.pointed_frame(pointer, state, stated) or Frame()
         if "said_pointer" in kinds:  # "In the same reply, he said ...": that statement's date
@@ -199,7 +202,6 @@ class DateContext:
             return Frame(state.point, "") if state.point else None
         if "since_pointer" in kinds:  # "since then", "over that time"
             return Frame("", state.point if state.point != published else "")
-        spec = self.domain.metric(claim.metric)
         marked = opens_with(sent, self.breakdown_starts)
         if marked or (spec is not None and spec.part_of):
             source = self.source_frame(out, spans, k, marked)

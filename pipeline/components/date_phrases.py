@@ -61,7 +61,6 @@ RANGE = re.compile(
     re.I,
 )
 YEAR_SPAN = re.compile(rf"(?<![\w-])(?P<a>{YR})\s*(?:-|–|—|/)\s*(?P<b>{YR}|\d\d)(?![\w-])")
-TIME_PREPOSITIONS = {"in", "during", "since", "by", "until", "till", "throughout", "from", "before", "after", "through"}
 DAY_NUM = re.compile(rf"^{DAY}$", re.I)
 
 
@@ -445,6 +444,14 @@ class PhraseFinder:
             ph = TimePhrase(start, ent.end, doc[start : ent.end].text, kind, end, begin, attach.i, sent.start, header, frozenset(range(start, ent.end)))
             taken.update(ph.tokens)
             out.append(ph)
+        # "In 2023 landmines injured 21 people", "Since 2019 mines have killed ...": a year
+        # after a time preposition that the tagger did not call a date, or the parser made
+        # the number of the next noun
+        for m in re.finditer(rf"(?<![\w-])(?P<prep>in|during|throughout|since)\s+(?P<year>{YR})(?![\w-])", text, re.I):
+            if m["prep"].lower() == "since":
+                add(m.start(), m.end(), "since", "", m["year"])
+            else:
+                add(m.start(), m.end(), "date", m["year"], "")
         # "to date", "so far", "currently": the publication date
         if self.today is not None:
             for m in self.today.finditer(low):
@@ -457,9 +464,6 @@ class PhraseFinder:
         root = ent.root
         if root.dep_ not in ("compound", "nummod", "amod", "nmod") or root.head.pos_ not in ("NOUN", "PROPN"):
             return False
-        before = ent.doc[ent.start - 1] if ent.start > ent.sent.start else None
-        if before is not None and before.lower_ in TIME_PREPOSITIONS and re.fullmatch(YR, ent.text.strip()):
-            return False  # "In 2023 mines killed 14 people": a year after "in" is a date, whatever the parse
         return root.head.lemma_.lower() not in self.name_nouns
 
     def since_phrases(self, sent: Span, taken: set[int], published: str) -> list[TimePhrase]:
@@ -485,12 +489,6 @@ class PhraseFinder:
             else:
                 sub = list(tok.subtree)
                 attach = tok.head
-                if len(sub) < 2 and tok.i + 1 < sent.end and doc[tok.i + 1].ent_type_ == "DATE":
-                    # "Since 2019 mines have killed 40 people": the parse took the year for the
-                    # subject's number; the date entity after the word is its object
-                    ent = next((e for e in sent.ents if e.start == tok.i + 1), None)
-                    if ent is not None:
-                        sub = list(doc[tok.i : ent.end])
             if len(sub) < 2 or any(t.i in taken for t in sub):
                 continue
             span = doc[sub[0].i : sub[-1].i + 1]

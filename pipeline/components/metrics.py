@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .sentences import item_line, opens_with
-from .syntax import Context, clause_ancestors, context, counted_noun, words
+from .syntax import ESTIMATING, Context, clause_ancestors, context, counted_noun, words
 
 
 @lru_cache(maxsize=64)
@@ -190,8 +190,8 @@ def past_tense(ctx: Context, domain: Domain) -> bool:
     """The figure's verb tells of the past, with no modal: "Clearing it took 26 months";
     "it said it needed two more years" still looks ahead (reported speech)."""
     verb = ctx.verb
-    if verb is None or verb.tag_ != "VBD":
-        return False
+    if verb is None or verb.tag_ != "VBD" or verb.lemma_.lower() in ESTIMATING:
+        return False  # "specialists put the time needed at 300 years": an estimate, not a past event
     more = set(domain.more_words.get("after", ()))
     if any(t.lower_ in more for t in ctx.noun.subtree if t.i != ctx.noun.i):
         return False

@@ -17,9 +17,10 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..domain import Domain, load_domain
+from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, set_claims
 from .numbers import NumberReader, expand, uses_decimal_comma
+from .syntax import words
 
 warnings.filterwarnings("ignore", message="Classifier dependencies not installed")
 from quantulum3 import load as q_load  # noqa: E402
@@ -380,6 +381,12 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
             longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
             if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
                 return True  # "the first two months of 2024" is a date, not a duration
+    # "one in four of the shells", "1 in 5 children": a ratio, both its numbers
+    if kind == "count" and (
+        (found.value == 1 and re.match(r"\s+in\s+(?:every\s+)?\w", doc.text[found.end : found.end + 12], re.I))
+        or re.search(r"\b(?:one|1)\s+in\s+(?:every\s+)?$", doc.text[max(0, found.start - 16) : found.start], re.I)
+    ):
+        return True
     # "a 12-year-old", "9-year-old": an age
     if re.match(r"^[\s-]*old\b", doc.text[found.end : found.end + 6], re.I):
         return True
@@ -467,6 +474,32 @@ class QuantityFinder:
                     out.append((doc[det.i : det.i + 1], Claim(value=1.0, unit="count", kind="count")))
         return out
 
+    def singles_harmed(self, doc: Doc, pairs: list[tuple[Span, Claim]]) -> list[tuple[Span, Claim]]:
+        """"one person was killed", "a blast injured one farmer", "left one soldier dead": "one"
+        is a figure of 1 when the person it counts is the one a casualty verb of the taxonomy
+        acts on, or a state word ("dead", "wounded") follows it."""
+        taken = {t.i for span, _c in pairs for t in span}
+        verbs = [spec.action for spec in self.domain.metrics if spec.family == "casualties" and spec.action]
+        states = {w for ws in self.domain.parts.get("states", {}).values() for w in ws}
+        out = []
+        for tok in doc:
+            if tok.lower_ != "one" or tok.i in taken:
+                continue
+            j = tok.i + 1
+            if j < len(doc) and doc[j].i == tok.head.i and doc[j].pos_ == "NOUN":
+                j += 1  # "one soldier dead"
+            if j < len(doc) and doc[j].lower_ in states and doc[j].sent == tok.sent:
+                out.append((doc[tok.i : tok.i + 1], Claim(value=1.0, unit="count", kind="count")))
+                continue
+            if tok.dep_ != "nummod":
+                continue
+            noun, verb = tok.head, tok.head.head
+            if noun.dep_ not in ("nsubj", "nsubjpass", "dobj") or verb.pos_ not in ("VERB", "AUX"):
+                continue
+            if any(bag_matches(frozenset(words(verb)), action) for action in verbs):
+                out.append((doc[tok.i : tok.i + 1], Claim(value=1.0, unit="count", kind="count")))
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         pairs = []
         decimal_comma = uses_decimal_comma(doc.text)
@@ -491,6 +524,7 @@ class QuantityFinder:
                 claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound)
                 pairs.append((span, claim))
         pairs.extend(self.singles_in_lists(doc, pairs))
+        pairs.extend(self.singles_harmed(doc, pairs))
         # one claim per span: when two figures expand to the same tokens keep the first
         seen: set[tuple[int, int]] = set()
         unique = []

@@ -21,6 +21,7 @@ from ..domain import Domain, load_domain
 from .claim import ensure_extensions
 
 ENDS_SENTENCE = re.compile(r"[.!?:;\"'”’)]\s*$")
+SECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?$")
 NUMBERED = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))$")
 
 
@@ -70,6 +71,7 @@ class SentenceMarker:
         symbols += [s for shared in domain.shared_currencies for s in shared.before]
         self.currency_ends = tuple(sorted({s for s in symbols if s.endswith(".")}))
         # "(approx. USD 920,000)": an abbreviation's full stop ends no sentence
+        self.scale_words = frozenset(w.lower() for w in domain.number_words.get("scales", {}))  # "2.5 Million"
         self.abbreviations = frozenset(w.lower().rstrip(".") for w in layout.get("abbreviations", ()))
 
     def is_bullet(self, tok: Token) -> bool:
@@ -80,6 +82,8 @@ class SentenceMarker:
         nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
         if tok.text.isdigit() and len(tok.text) <= 2 and not tok.whitespace_ and nxt is not None and nxt.text in (".", ")") and nxt.whitespace_:
             return True  # "2. Casualties", the tokenizer having split "2."
+        if SECTION.match(tok.text) and nxt is not None and nxt.is_alpha and nxt.text[0].isupper() and nxt.lower_ not in self.scale_words:
+            return True  # "2.3 Victims and risk education": a section number
         return all(not c.isalnum() and c not in "\"'“”‘’([{$€£¥₹₴₼%#@&" for c in tok.text) and not tok.is_punct
 
     def paired(self, dash: Token) -> bool:

@@ -79,6 +79,8 @@ def phrase(tok: Token, blocked: set[int], depth: int = 3) -> set[str]:
         if _blocked_subtree(child, blocked):
             if child.dep_ in ("acl", "relcl"):
                 out |= words(child)  # "the haul, collected by nine sappers": the verb, not the figure's words
+            elif child.dep_ == "prep" and child.lower_ in NOUN_PREPS:
+                out |= own_object(child, blocked)  # "15 percent of the territory of the two districts"
             continue
         if child.dep_ in MODIFIER_DEPS or child.dep_ in ("appos", "conj"):
             out |= phrase(child, blocked, depth - 1)
@@ -92,6 +94,11 @@ def phrase(tok: Token, blocked: set[int], depth: int = 3) -> set[str]:
         elif child.dep_ in ("acl", "relcl", "xcomp"):
             out |= verb_args(child, blocked, depth - 1)  # "unable to return"
     return out
+
+
+def own_object(prep: Token, blocked: set[int]) -> set[str]:
+    """A preposition and its object's own word, when a sibling figure hangs below the object."""
+    return set(words(prep)) | {w for p in prep.children if p.dep_ == "pobj" and p.i not in blocked for w in words(p)}
 
 
 def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None = None) -> set[str]:
@@ -109,8 +116,7 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
                     continue
                 out |= words(child)
                 if child.dep_ in ("prep", "agent"):
-                    # "suffered from mines, including 358 children": the object itself
-                    out |= {w for p in child.children if p.dep_ == "pobj" and p.i not in blocked for w in words(p)}
+                    out |= own_object(child, blocked)  # "suffered from mines, including 358 children"
                 continue
             if child.dep_ in ("prep", "agent"):  # "harmed by landmines": the agent's object too
                 out |= words(child)
@@ -210,7 +216,7 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
         return number, put
     # "Children accounted for 11 of the casualties", "the hazardous areas numbered 128": a
     # figure of a verb of amounting counts the verb's subject
-    verb = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ in ("for", "at", "to") else tok.head
+    verb = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ in ("for", "at", "to", "between", "from") else tok.head
     if tok.i == number.i or tok.dep_ == "pobj" or verb.i != tok.head.i:
         subject = amounting_subject(verb, tok)
         if subject is not None:
@@ -240,21 +246,31 @@ def counted_noun(span: Span) -> tuple[Token, Token]:
     return number, tok
 
 
-AMOUNTING = {"account", "make", "represent", "constitute", "number", "total", "amount", "stand", "reach", "comprise"}
+AMOUNTING = {"account", "make", "represent", "constitute", "number", "total", "amount", "stand", "reach", "comprise", "vary", "range"}
+ESTIMATING = {"put", "estimate", "place", "set", "fix", "peg"}  # "put the number at N"
+COUNT_NOUNS = {"number", "total", "toll", "count", "estimate", "figure"}
+
+
+def counted_within(noun: Token) -> Token:
+    """"the number of mines", "estimates of the number of mines": the thing counted."""
+    for _ in range(3):
+        if noun.lemma_.lower() not in COUNT_NOUNS and noun.lower_ not in COUNT_NOUNS:
+            return noun
+        inner = next((o for p in noun.children if p.dep_ == "prep" and p.lower_ == "of" for o in p.children if o.dep_ == "pobj"), None)
+        if inner is None:
+            return noun
+        noun = inner
+    return noun
 
 
 def estimated_object(figure: Token) -> Token | None:
     """"put the number of mines at 500,000", "estimate the toll at 40": what is put at N."""
     prep = figure.head
-    if figure.dep_ != "pobj" or prep.lower_ != "at" or prep.head.lemma_.lower() not in ("put", "estimate", "place", "set", "fix", "peg"):
+    if figure.dep_ != "pobj" or prep.lower_ != "at" or prep.head.lemma_.lower() not in ESTIMATING:
         return None
     for c in prep.head.children:
         if c.dep_ in ("dobj", "nsubjpass"):
-            if c.lemma_.lower() in ("number", "total", "toll", "count") or c.lower_ in ("number", "total"):
-                for p in c.children:
-                    if p.dep_ == "prep" and p.lower_ == "of":
-                        return next((o for o in p.children if o.dep_ == "pobj"), c)
-            return c
+            return counted_within(c)
     return None
 
 
@@ -269,7 +285,7 @@ def amounting_subject(verb: Token, figure: Token) -> Token | None:
         return None
     for c in verb.children:
         if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN") and c.i != figure.i:
-            return c
+            return counted_within(c)  # "estimates of the number of mines vary between 7 and 10 million"
     return None
 
 
@@ -292,6 +308,8 @@ def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
         tok = tok.head
         steps += 1
         path.append(tok)
+        if tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("aux", "auxpass") and tok.head.pos_ in ("VERB", "AUX"):
+            continue  # "people remained internally displaced" parsed with "remained" as an auxiliary
         if tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() not in TRANSPARENT_VERBS and tok.dep_ != "amod":
             return path, tok
         while tok.dep_ == "conj" and tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:
