@@ -172,6 +172,7 @@ class DateAttacher:
         self.report_nouns = {w.lower() for w in cues.get("report_nouns", ())}
         self.recording = frozenset(w.lower() for w in cues.get("recording_verbs", ()))
         self.comparison = {w.lower() for w in cues.get("comparison", ())}
+        self.start_verbs = {w.lower() for w in cues.get("start_verbs", ())}
 
     def is_statement(self, ph: TimePhrase, doc: Doc) -> bool:
         """A day phrase on a verb of saying dates the statement ("said on Saturday",
@@ -280,8 +281,10 @@ class DateAttacher:
                 if best.kind == "period":
                     start = best.begin
             # the start of a count: a "since" phrase on the figure's clause, or one that
-            # hangs on no other figure's clause
-            since = [p for p in sent_phrases if p.kind == "since"]
+            # hangs on no other figure's clause; not one in a relative clause unless it tells
+            # of a beginning ("a school site that had been off limits since 1942" tells of the
+            # site; "the clearance, which began in April" of the work)
+            since = [p for p in sent_phrases if p.kind == "since" and (not p.relative or doc[p.attach].lemma_.lower() in self.start_verbs)]
             spec = self.domain.metric(claim.metric)
             if spec is not None and not spec.cumulative:
                 since = []  # a stock or an estimate starts no count with "since"

@@ -285,11 +285,12 @@ class DateContext:
         header = bool(own) and all(p.header for p in own)
         if header and stated is not None and stated.start:
             state.report = stated  # "Reporting period: 1-30 November 2023"
-        since = next((p for p in own if p.kind == "since" and p.begin), None)
-        if frame is None and since is not None:
+        began = next((p for p in own if p.kind == "since" and p.begin and doc[p.attach].lemma_.lower() in self.start_verbs), None)
+        if frame is None and began is not None and state.period is None:
             # "the project, which was started in 2018, ..." then "in that period the project's
-            # teams cleared ...": the start the sentence names is the period pointed back to
-            state.period = Frame("", since.begin)
+            # teams cleared ...": the beginning the sentence names starts the period pointed
+            # back to ("Since the army regained the city in March, ..." begins no period)
+            state.period = Frame("", began.begin)
         if frame is not None:
             state.frame = frame
             if frame.start:
