@@ -63,6 +63,7 @@ class MetricSpec:
     also_verb: tuple[tuple[str, tuple[Term, ...]], ...] = ()  # (metric, verbs): so is the object of these verbs
     family: str = ""  # metrics of one family break each other down ("of these, ...")
     part_of: tuple[str, ...] = ()  # totals this metric is a part of (children among casualties)
+    not_part: tuple[Term, ...] = ()  # a part of a figure of this metric naming these is not one ("among them 145 deminers")
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ def _load_domain(path: str, digest: str) -> Domain:
                 also_verb=tuple((str(k), _terms(v, groups, where)) for k, v in (m.get("also_verb") or {}).items()),
                 family=str(m.get("family", "")),
                 part_of=tuple(str(x) for x in m.get("part_of") or ()),
+                not_part=_terms(m.get("not_part"), groups, where),
             )
         )
 

@@ -275,6 +275,8 @@ class MetricAssigner:
             if earlier is not None:
                 metric = earlier  # "Of the 1,284 items destroyed, ...": the figure given before
             spec = self.domain.metric(metric)
+            if within and spec is not None and bag_matches(ctx.head, spec.not_part):
+                metric, spec = "other", None  # "injured 313, among them 145 deminers": staff among casualties
             also = tuple(other for other, terms in (spec.also if spec is not None else ()) if bag_matches(ctx.head, terms))
             also += tuple(other for other, verbs in (spec.also_verb if spec is not None else ()) if whole is None and counted_by(ctx, verbs))
             pairs.append((span, replace(claim, metric=metric, reason=reason, also=also)))  # "22 were girls"
