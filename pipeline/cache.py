@@ -1,9 +1,10 @@
 """Results cached per article, so a regeneration redoes only what changed.
 
 An SQLite file (outputs/cache.sqlite by default). A result is keyed by everything it
-depends on: the article's id, body and metadata, the hash of models/, the package version
-and a hash of the pipeline's source code, and whether `other` rows are kept. A file that is not our cache, or is damaged, is never
-trusted: it is set aside with a warning and a new one is built.
+depends on: the article's id, body and metadata, the hash of models/, the package version,
+a hash of the pipeline's source code, and whether `other` rows are kept. A file that is
+not our cache, or is damaged, is never trusted: it is set aside with a warning and a new
+one is built.
 """
 
 from __future__ import annotations

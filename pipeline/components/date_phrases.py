@@ -62,6 +62,7 @@ RANGE = re.compile(
 )
 YEAR_SPAN = re.compile(rf"(?<![\w-])(?P<a>{YR})\s*(?:-|–|—|/)\s*(?P<b>{YR}|\d\d)(?![\w-])")
 DAY_NUM = re.compile(rf"^{DAY}$", re.I)
+DAY_END = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({YR}))?")  # "26", "9, 2024"
 
 
 @dataclass(frozen=True)
@@ -207,17 +208,17 @@ def parse_range(a: str, b: str, published: str) -> tuple[str, str] | None:
     b_low = b.lower().strip()
     if b_low in ("today", "now", "the present", "date"):
         end = Moment(pub.year, pub.month, pub.day) if pub else None
-    elif re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({YR}))?", b_low):
+    elif day_b := DAY_END.fullmatch(b_low):
         # "May 24-26", "from June 3 to 9, 2024": the second end borrows the first's month and year
-        day_b = re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({YR}))?", b_low)
         first = parse_moment(a, published)
         if first is None or first.day is None:
             return None
+        day = int(day_b.group(1))
         year = int(day_b.group(2)) if day_b.group(2) else first.year
         if not day_b.group(2) and re.search(YR, a) is None and pub is not None:
-            year = _year_for(first.month, int(day_b.group(1)), pub)
-        end = _valid(year, first.month, int(day_b.group(1)))
-        if end is None or int(day_b.group(1)) <= first.day:
+            year = _year_for(first.month, day, pub)
+        end = _valid(year, first.month, day)
+        if end is None or day <= first.day:
             return None
         return end.iso(), Moment(year, first.month, first.day).iso()
     else:

@@ -125,7 +125,7 @@ class Patterns:
             before[code] = code.lower()
         # a name written in capitals ("KM" for convertible marks) counts in capitals only,
         # like the ISO codes: "1,200 km" is a length
-        capitals = {s: code for s, code in after.items() if False}
+        capitals: dict[str, str] = {}
         for code, spec in domain.currencies.items():
             for s in spec["after"]:
                 if s.isupper():
@@ -146,13 +146,14 @@ class Patterns:
             rf"(?:(?P<cur>{_alts(after)})\b(?:\s\((?P<code2>{iso})\))?|\(?(?P<code>{iso})\b\)?)",
             re.IGNORECASE,
         )
+        more_before, more_after = _alts(domain.more_words.get("before", ())), _alts(domain.more_words.get("after", ()))
         self.more_years = re.compile(
-            rf"(?<![\w.,])(?:(?P<pre>{_alts(domain.more_words.get('before', ()))})\s+)?(?:between\s+)?(?P<num>{NUM})"
-            rf"(?:\s*(?:to|-|–|or|and)\s*(?P<num2>{NUM}))?\s+(?(pre)(?:(?:{_alts(domain.more_words.get('after', ()))})\s+)?|"
-            rf"(?:{_alts(domain.more_words.get('after', ()))})\s+)(?P<unit>years?|decades?)\b", re.I
+            rf"(?<![\w.,])(?:(?P<pre>{more_before})\s+)?(?:between\s+)?(?P<num>{NUM})"
+            rf"(?:\s*(?:to|-|–|or|and)\s*(?P<num2>{NUM}))?\s+(?(pre)(?:(?:{more_after})\s+)?|"
+            rf"(?:{more_after})\s+)(?P<unit>years?|decades?)\b", re.I
         )
         # "another decade", "a further year": one of the unit
-        self.more_unit = re.compile(rf"(?<![\w.,])(?:{_alts(domain.more_words.get('before', ()))})\s+(?P<unit>year|decade)\b", re.I)
+        self.more_unit = re.compile(rf"(?<![\w.,])(?:{more_before})\s+(?P<unit>year|decade)\b", re.I)
         self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
         self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         cb = _alts(before)
@@ -433,6 +434,9 @@ class QuantityFinder:
         self.domain = domain
         self.max_surface_chars = max_surface_chars
         self.reader = NumberReader(domain)
+        # for "one person was killed", "left one soldier dead" (singles_harmed)
+        self.harm_verbs = [spec.action for spec in domain.metrics if spec.family == "casualties" and spec.action]
+        self.states = frozenset(w for ws in domain.parts.get("states", {}).values() for w in ws)
         words = [w for group in domain.number_words.values() for w in group] + ["dozen"]
         self.has_number = re.compile(r"\d|\b(?:" + "|".join(sorted(words)) + r")\b", re.IGNORECASE)
         teach_quantulum(domain)
@@ -479,8 +483,6 @@ class QuantityFinder:
         is a figure of 1 when the person it counts is the one a casualty verb of the taxonomy
         acts on, or a state word ("dead", "wounded") follows it."""
         taken = {t.i for span, _c in pairs for t in span}
-        verbs = [spec.action for spec in self.domain.metrics if spec.family == "casualties" and spec.action]
-        states = {w for ws in self.domain.parts.get("states", {}).values() for w in ws}
         out = []
         for tok in doc:
             if tok.lower_ != "one" or tok.i in taken:
@@ -488,7 +490,7 @@ class QuantityFinder:
             j = tok.i + 1
             if j < len(doc) and doc[j].i == tok.head.i and doc[j].pos_ == "NOUN":
                 j += 1  # "one soldier dead"
-            if j < len(doc) and doc[j].lower_ in states and doc[j].sent == tok.sent:
+            if j < len(doc) and doc[j].lower_ in self.states and doc[j].sent == tok.sent:
                 out.append((doc[tok.i : tok.i + 1], Claim(value=1.0, unit="count", kind="count")))
                 continue
             if tok.dep_ != "nummod":
@@ -496,7 +498,7 @@ class QuantityFinder:
             noun, verb = tok.head, tok.head.head
             if noun.dep_ not in ("nsubj", "nsubjpass", "dobj") or verb.pos_ not in ("VERB", "AUX"):
                 continue
-            if any(bag_matches(frozenset(words(verb)), action) for action in verbs):
+            if any(bag_matches(frozenset(words(verb)), action) for action in self.harm_verbs):
                 out.append((doc[tok.i : tok.i + 1], Claim(value=1.0, unit="count", kind="count")))
         return out
 

@@ -39,6 +39,15 @@ def line_start(tok: Token) -> bool:
     return i < 0 or text[i] == "\n"
 
 
+def _text_before(text: str, idx: int, n: int) -> str:
+    """The last `n` characters before `idx`, past the spaces and line breaks right before it
+    (what `text[:idx].rstrip()` ends with, without copying the whole text for each token)."""
+    i = idx
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return text[max(0, i - n) : i]
+
+
 def item_line(sent: Span) -> bool:
     """A sentence on a line that starts with a bullet: a list item, or the rest of one after
     a dash ("- 18 teams were in the field - some 260 staff in all"); a line that ends with a
@@ -70,6 +79,7 @@ class SentenceMarker:
         symbols = [s for spec in domain.currencies.values() for s in spec["before"]]
         symbols += [s for shared in domain.shared_currencies for s in shared.before]
         self.currency_ends = tuple(sorted({s for s in symbols if s.endswith(".")}))
+        self.currency_width = max((len(s) for s in self.currency_ends), default=0)
         # "(approx. USD 920,000)": an abbreviation's full stop ends no sentence
         self.scale_words = frozenset(w.lower() for w in domain.number_words.get("scales", {}))  # "2.5 Million"
         self.abbreviations = frozenset(w.lower().rstrip(".") for w in layout.get("abbreviations", ()))
@@ -102,17 +112,18 @@ class SentenceMarker:
         for tok in doc:
             if tok.is_space:
                 continue
-            if tok.like_num and tok.i > 0 and doc.text[: tok.idx].rstrip().endswith(self.currency_ends):
+            if tok.like_num and tok.i > 0 and _text_before(doc.text, tok.idx, self.currency_width).endswith(self.currency_ends):
                 tok.is_sent_start = False
                 continue
             nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-            if tok.text == "." and tok.i > 0 and doc[tok.i - 1].lower_ in self.abbreviations and not doc[tok.i - 1].whitespace_ and nxt is not None and not nxt.is_space:
-                if not line_start(nxt):
-                    nxt.is_sent_start = False
-            if tok.lower_.rstrip(".") in self.abbreviations and tok.text.endswith(".") and nxt is not None and not nxt.is_space and not line_start(nxt):
-                nxt.is_sent_start = False  # the tokenizer kept the stop on the word ("approx.")
+            # "approx. USD", tokenized "approx" "." or "approx."
+            abbreviation = tok.lower_.rstrip(".") in self.abbreviations and tok.text.endswith(".") or (
+                tok.text == "." and tok.i > 0 and doc[tok.i - 1].lower_ in self.abbreviations and not doc[tok.i - 1].whitespace_
+            )
+            if abbreviation and nxt is not None and not nxt.is_space and not line_start(nxt):
+                nxt.is_sent_start = False
             if line_start(tok):
-                prev_line = doc.text[: tok.idx].rstrip()
+                prev_line = _text_before(doc.text, tok.idx, 1)
                 bullet = self.is_bullet(tok) and nxt is not None and not nxt.is_space
                 # a hard-wrapped line that goes on with a small letter continues its sentence
                 wrapped = prev_line and not ENDS_SENTENCE.search(prev_line) and tok.text[:1].islower()

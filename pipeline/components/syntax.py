@@ -114,9 +114,8 @@ def verb_args(verb: Token, blocked: set[int], depth: int = 2, skip: Token | None
                 # a sibling figure: its own words, not its whole phrase
                 if child.dep_ in ("nsubj", "nsubjpass"):
                     continue
-                out |= words(child)
-                if child.dep_ in ("prep", "agent"):
-                    out |= own_object(child, blocked)  # "suffered from mines, including 358 children"
+                # "suffered from mines, including 358 children": the object's own word too
+                out |= own_object(child, blocked) if child.dep_ in ("prep", "agent") else words(child)
                 continue
             if child.dep_ in ("prep", "agent"):  # "harmed by landmines": the agent's object too
                 out |= words(child)
