@@ -193,6 +193,14 @@ def format_table(r: dict) -> str:
     return "\n".join(lines)
 
 
+def parse_sizes(text: str) -> list[int] | None:
+    """"1,10,100" as numbers of copies; None when any part is not a whole number >= 1."""
+    parts = [part.strip() for part in str(text).split(",")]
+    if not all(part.isascii() and part.isdigit() and int(part) >= 1 for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -204,7 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure:
         print(json.dumps(measure_in_process(args.measure)))
         return 0
-    report = run([int(s) for s in args.sizes.split(",")], Path(args.out))
+    sizes = parse_sizes(args.sizes)
+    if sizes is None:
+        print(f"claims bench: --sizes {args.sizes!r} is not a comma-separated list of whole numbers from 1 up (e.g. 1,10,100)", file=sys.stderr)
+        return 2
+    report = run(sizes, Path(args.out))
     print(format_table(report))
     return 0
 

@@ -34,37 +34,89 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
+OURS = {"meta", "results"}
+
+
+def _warn(message: str) -> None:
+    print(f"claims: {message}", file=sys.stderr)
+
+
+def aside_name(path: Path) -> Path:
+    """A free name beside `path` to set a file aside: an earlier one is never replaced."""
+    n = 0
+    while True:
+        aside = path.with_name(f"{path.name}.bad" + (f".{n}" if n else ""))
+        if not aside.exists():
+            return aside
+        n += 1
+
+
 class ResultCache:
+    """The cache never stops a run and never damages a file: a file that is not ours
+    (another program's SQLite file, damaged pages, a newer schema) is set aside under a
+    free name and a new one is built; a cache that cannot be written (read-only file or
+    folder, full disk) is left as it is and the run goes on without it, with one warning."""
+
     def __init__(self, path: str | Path, models_digest: str, keep_other: bool):
         self.path = Path(path)
         self.salt = f"{SCHEMA}|{__version__}|{code_digest()}|{models_digest}|{int(keep_other)}"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = self._open()
+        self.db: sqlite3.Connection | None = self._open()
 
-    def _open(self) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
         try:
-            db = sqlite3.connect(self.path)
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, rows TEXT)")
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None:
-                if db.execute("SELECT COUNT(*) FROM results").fetchone()[0]:
-                    raise sqlite3.DatabaseError("results without a schema marker")
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables - OURS:
+                raise sqlite3.DatabaseError(f"another program's database (tables {', '.join(sorted(tables - OURS)[:3])})")
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                said = [line for line in str(check[0] if check else "no answer").splitlines() if not line.startswith("***")]
+                more = f" and {len(said) - 1} more problems" if len(said) > 1 else ""
+                raise sqlite3.DatabaseError(f"damaged pages: {said[0] if said else 'quick_check failed'}{more}")
+            if "meta" in tables:
+                row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if row is None or row[0] != SCHEMA:
+                    raise sqlite3.DatabaseError(f"schema {row[0] if row else None!r}")
+            elif "results" in tables:
+                raise sqlite3.DatabaseError("results without a schema marker")
+            else:
+                db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, rows TEXT)")
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
                 db.commit()
-            elif row[0] != SCHEMA:
-                raise sqlite3.DatabaseError(f"schema {row[0]!r}")
-            db.execute("PRAGMA quick_check").fetchone()
             return db
-        except sqlite3.DatabaseError as exc:
+        except BaseException:
+            db.close()
+            raise
+
+    def _open(self) -> sqlite3.Connection | None:
+        try:
+            if self.path.exists() and not self.path.is_file():
+                _warn(f"{self.path}: not a regular file; running without the cache")
+                return None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                db.close()
-            except Exception:
-                pass
-            aside = self.path.with_suffix(self.path.suffix + ".bad")
-            print(f"claims: {self.path}: not a usable cache ({exc}); moved to {aside.name} and rebuilt", file=sys.stderr)
-            self.path.replace(aside)
-            return self._open()
+                return self._connect()
+            except sqlite3.OperationalError as exc:
+                if "readonly" in str(exc) or "unable to open" in str(exc):
+                    raise OSError(str(exc)) from None
+                raise sqlite3.DatabaseError(str(exc)) from None
+            except sqlite3.DatabaseError as exc:
+                aside = aside_name(self.path)
+                self.path.replace(aside)
+                _warn(f"{self.path}: not a usable cache ({exc}); moved to {aside.name} and rebuilt")
+                return self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            _warn(f"{self.path}: cache cannot be used ({exc}); running without the cache")
+            return None
+
+    def _failed(self, exc: Exception) -> None:
+        _warn(f"{self.path}: cache cannot be written ({exc}); running on without the cache")
+        try:
+            self.db.close()  # type: ignore[union-attr]
+        except sqlite3.Error:
+            pass
+        self.db = None
 
     def key(self, article: Article) -> str:
         meta = json.dumps(article.meta, sort_keys=True, ensure_ascii=False)
@@ -75,7 +127,13 @@ class ResultCache:
         return h.hexdigest()
 
     def get(self, article: Article) -> list[dict] | None:
-        row = self.db.execute("SELECT rows FROM results WHERE key = ?", (self.key(article),)).fetchone()
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT rows FROM results WHERE key = ?", (self.key(article),)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
         if row is None:
             return None
         try:
@@ -84,11 +142,23 @@ class ResultCache:
             return None
 
     def put(self, article: Article, rows: list[dict]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (self.key(article), json.dumps(rows, ensure_ascii=False)))
+        if self.db is None:
+            return
+        try:
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (self.key(article), json.dumps(rows, ensure_ascii=False)))
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def commit(self) -> None:
-        self.db.commit()
+        if self.db is None:
+            return
+        try:
+            self.db.commit()
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def close(self) -> None:
-        self.db.commit()
-        self.db.close()
+        self.commit()
+        if self.db is not None:
+            self.db.close()
+            self.db = None

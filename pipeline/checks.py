@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping
 import pandas as pd
 
 from .storage import write_atomic
-from .domain import DEFAULT_MODELS_DIR, DomainError, read_yaml
+from .domain import DEFAULT_MODELS_DIR, DomainError, read_yaml, setting_number
 from .evaluate import read_predicted
 from .table import complete, format_value
 
@@ -64,10 +64,7 @@ def load_checks(models_dir: str | Path | None = None) -> CheckConfig:
         return value
 
     def number(where: dict, key: str, default: float, label: str) -> float:
-        value = where.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise DomainError(f"{path}: {label} must be a non-negative number, not {value!r}")
-        return float(value)
+        return setting_number(path, where, key, default, label)
 
     period = str(data.get("period", "month"))
     if period not in PRECISION:

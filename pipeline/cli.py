@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,19 @@ def _err(msg: str) -> None:
     print(f"claims: {msg}", file=sys.stderr)
 
 
+def _output_ok(out: str, inputs: tuple = (), folders: tuple = ()) -> bool:
+    """The shared check of an output path, before any work: False (and one error line)
+    when it is an input, lies in an input folder, or cannot be written."""
+    from .storage import OutputError, check_output
+
+    try:
+        check_output(out, inputs, folders)
+    except OutputError as exc:
+        _err(f"{exc}; nothing done")
+        return False
+    return True
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from .corpus import CorpusError, corpus_files
     from .domain import DomainError
@@ -22,6 +36,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from .storage import local_path
     from .table import write_claims
 
+    if not _output_ok(args.out, folders=(args.corpus,)):
+        return 2
     # the cache is a local SQLite file beside the output; an output elsewhere runs uncached
     out_dir = local_path(args.out)
     cache = None if args.no_cache or out_dir is None else out_dir.parent / "cache.sqlite"
@@ -78,23 +94,28 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest
+    from .corpus import shown
+    from .ingest import IngestError, ingest
 
-    result = ingest(
-        args.sources,
-        corpus_dir=args.corpus,
-        published=args.published,
-        title=args.title,
-        outlet=args.outlet,
-        url=args.url,
-        author=args.author,
-        timeout=args.timeout,
-        max_bytes=args.max_bytes,
-    )
+    try:
+        result = ingest(
+            args.sources,
+            corpus_dir=args.corpus,
+            published=args.published,
+            title=args.title,
+            outlet=args.outlet,
+            url=args.url,
+            author=args.author,
+            timeout=args.timeout,
+            max_bytes=args.max_bytes,
+        )
+    except IngestError as exc:
+        _err(f"{exc}; nothing ingested")
+        return 2
     for source, article_id in result.added:
-        print(f"added {source} -> {Path(args.corpus) / (article_id + '.txt')}")
+        print(f"added {shown(source)} -> {shown(Path(args.corpus) / (article_id + '.txt'))}")
     for source, existing in result.duplicates:
-        _err(f"{source}: already in corpus as {existing}; skipped")
+        _err(f"{shown(source)}: already in corpus as {existing}; skipped")
     for failure in result.failed:
         _err(str(failure))
     if not result.ok:
@@ -110,13 +131,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.suite:
         from .accuracy import format_suite, suite, summary
 
+        out = args.json or "outputs/accuracy.json"
+        if not _output_ok(out):
+            return 2
         reports = suite(Path(args.devset) if args.devset else None)
         print(format_suite(reports))
-        out = args.json or "outputs/accuracy.json"
         write_atomic(out, json.dumps(summary(reports), indent=2, ensure_ascii=False) + "\n")
         print(f"-> {out}")
         return 0
 
+    if args.json and not _output_ok(args.json, inputs=(args.gold, args.claims)):
+        return 2
     try:
         report = evaluate_files(args.gold, args.claims)
     except EvalError as exc:
@@ -149,6 +174,8 @@ def _from_table(step, out: str):
 def cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_file
 
+    if not _output_ok(args.out, inputs=(args.claims,)):
+        return 2
     findings = _from_table(lambda: check_file(args.claims, args.out, args.models), args.out)
     if findings is None:
         return 2
@@ -164,6 +191,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import report_file
 
+    if not _output_ok(args.out, inputs=(args.claims,), folders=(args.corpus,)):
+        return 2
     counts = _from_table(lambda: report_file(args.claims, args.out, corpus_dir=args.corpus, models_dir=args.models), args.out)
     if counts is None:
         return 2
@@ -178,13 +207,40 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
 
+    if not _output_ok(args.out):
+        return 2
     return bench_main(["--sizes", args.sizes, "--out", args.out])
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line naming the flag and the problem, like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _number(kind: type, low: float, high: float | None = None, what: str = "a number", above: bool = False):
+    """An argparse type: a finite number from `low` (or `above` it) up to `high`; nan,
+    inf, 0 seconds or -1 bytes are refused with one line."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        too_low = value <= low if above else value < low
+        if not math.isfinite(value) or too_low or (high is not None and value > high):
+            bound = f"above {low:g}" if above else f"from {low:g}" + (f" to {high:g}" if high is not None else " up")
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} {bound}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="claims", description="Extract and score mine-action figures.")
+    p = _Parser(prog="claims", description="Extract and score mine-action figures.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     e = sub.add_parser("extract", help="write the claims table from a corpus folder")
     e.add_argument("--corpus", default="corpus", help="corpus folder or fsspec URL, e.g. s3://bucket/corpus (default: corpus)")
@@ -192,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--all", action="store_true", help="also list figures that fit no metric, as 'other'")
     e.add_argument("--models", default=None, help="domain model folder (default: the project's models/)")
     e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (and no progress bar)")
-    e.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    e.add_argument("--jobs", "-j", type=_number(int, 1, what="a whole number"), default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     e.add_argument("--no-cache", action="store_true", help="process every article again (the cache is <out folder>/cache.sqlite)")
     e.add_argument(
         "--scheduler",
@@ -210,15 +266,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--outlet")
     i.add_argument("--url")
     i.add_argument("--author")
-    i.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a URL (default 20)")
-    i.add_argument("--max-bytes", type=int, default=20 * 1024 * 1024, help="size cap per input (default 20 MB)")
+    i.add_argument("--timeout", type=_number(float, 0, what="a number of seconds", above=True), default=20.0, help="seconds to wait for a URL (default 20)")
+    i.add_argument("--max-bytes", type=_number(int, 1, what="a whole number of bytes"), default=20 * 1024 * 1024, help="size cap per input (default 20 MB)")
     i.set_defaults(func=cmd_ingest)
 
     v = sub.add_parser("eval", help="score a claims table against hand-labeled gold")
     v.add_argument("--gold", default="tests/regression/gold.csv")
     v.add_argument("--claims", default="outputs/claims.csv")
     v.add_argument("--json", default=None, help="also write the full report as JSON")
-    v.add_argument("--min-f1", type=float, default=None, help="exit 1 when claim-level F1 is below this")
+    v.add_argument("--min-f1", type=_number(float, 0), default=None, help="exit 1 when claim-level F1 is below this")
     v.add_argument("--suite", action="store_true", help="score every gold set of the project (seeds, synthetic, case sentences, --devset) and write outputs/accuracy.json")
     v.add_argument("--devset", default="../shared/devset", help="with --suite: a folder with corpus/ and gold.csv, scored when present (default: ../shared/devset)")
     v.set_defaults(func=cmd_eval)

@@ -35,6 +35,7 @@ Build = Callable[[Path], Any]
 Task = Callable[[list[Article], Any, bool], Any]
 
 PLUGIN_NAME = "mine-claims-pipeline"
+CONNECT_TIMEOUT_S = 15.0
 # Worker settings for `--scheduler local`, measured on the benchmark corpus: Dask's nanny
 # sets MALLOC_TRIM_THRESHOLD_=65536 for its workers, which makes spaCy's many small
 # allocations some 10 % slower; and its statistical profiler samples the running task's
@@ -115,11 +116,32 @@ def connect(scheduler: str, workers: int) -> Iterator[Any]:
         finally:
             cluster.close()
         return
-    try:
-        client = Client(scheduler, timeout="15s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ClusterError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
-    with client:
+    with open_client(scheduler, CONNECT_TIMEOUT_S) as client:
+        yield client
+
+
+@contextmanager
+def open_client(scheduler: str, timeout: float) -> Iterator[Any]:
+    """A client of a remote scheduler within `timeout` seconds, or ClusterError. Dask's
+    own timeout covers the TCP connect only: a server that accepts and never answers
+    would hold the call for ever, so the connection is made on a daemon thread and given
+    up at the same bound."""
+    box: dict[str, Any] = {}
+
+    def make() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=f"{timeout:g}s")
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=make, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    if "client" not in box:
+        exc = box.get("error")
+        why = f"{type(exc).__name__}: {exc}" if exc else f"no answer within {timeout:g} s: is it a Dask scheduler?"
+        raise ClusterError(f"{scheduler}: cannot reach the Dask scheduler ({why})")
+    with box["client"] as client:
         yield client
 
 

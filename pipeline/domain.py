@@ -138,6 +138,23 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def setting_number(path: Path, where: dict, key: str, default: float, label: str = "", whole: bool = False) -> float:
+    """A non-negative number setting of a models/ file; anything else is one clear error."""
+    value = where.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf") or (whole and value != int(value)):
+        kind = "a whole number from 0" if whole else "a non-negative number"
+        raise DomainError(f"{path}: {label or key} must be {kind}, not {value!r}")
+    return int(value) if whole else float(value)
+
+
+def setting_mapping(path: Path, where: dict, key: str) -> dict:
+    """A mapping setting of a models/ file (empty when absent); anything else is one clear error."""
+    value = where.get(key) or {}
+    if not isinstance(value, dict):
+        raise DomainError(f"{path}: {key} must be a mapping of names to text, not {value!r}")
+    return value
+
+
 def _terms(values: Any, groups: dict[str, list[str]], where: str) -> tuple[Term, ...]:
     out: list[Term] = []
     for v in values or []:

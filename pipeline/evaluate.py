@@ -14,21 +14,24 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from .corpus import is_real_date
 from .storage import read_bytes
 from .table import format_value, is_parquet, read_claims
 
 GOLD_COLUMNS = ["article_id", "metric", "value", "unit", "qualifier", "date", "period_start", "surface"]
 CLAIM_COLUMNS = ["article_id", "metric", "value", "unit", "qualifier", "date", "period_start", "surface"]
-ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 TOLERANCE = 0.005
 LEVELS = ("claim", "metric", "figure")
+
+
+# a sentence may be a whole pasted table: the csv module's 128 KB field limit is no limit here
+csv.field_size_limit(2**31 - 1)
 
 
 class EvalError(ValueError):
@@ -42,7 +45,8 @@ def read_table(path: str | Path, required: list[str], kind: str) -> pd.DataFrame
         if is_parquet(path):
             df = read_claims(path).astype(str)
         else:
-            text = read_bytes(path).decode("utf-8")
+            # utf-8-sig: a byte-order mark (spreadsheets write one) is not part of the header
+            text = read_bytes(path).decode("utf-8-sig")
             reader = csv.DictReader(io.StringIO(text, newline=""))
             df = pd.DataFrame(list(reader), columns=reader.fieldnames or [], dtype=str).fillna("")
     except FileNotFoundError:
@@ -51,7 +55,7 @@ def read_table(path: str | Path, required: list[str], kind: str) -> pd.DataFrame
         raise EvalError(f"{path}: {kind} file is a directory") from None
     except UnicodeDecodeError as exc:
         raise EvalError(f"{path}: {kind} file is not UTF-8 (byte {exc.start})") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, csv.Error, ArithmeticError) as exc:
         raise EvalError(f"{path}: {kind} file cannot be read ({exc})") from None
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -70,11 +74,14 @@ def validate(df: pd.DataFrame, path: str | Path, kind: str) -> None:
                 raise ValueError
         except (TypeError, ValueError):
             raise EvalError(f"{path}: row {i}, column 'value': {r['value']!r} is not a number") from None
-        if not ISO_DATE.match(str(r["date"]).strip()):
-            raise EvalError(f"{path}: row {i}, column 'date': {r['date']!r} is not an ISO 8601 date")
+        if not is_real_date(r["date"]):
+            raise EvalError(f"{path}: row {i}, column 'date': {r['date']!r} is not an ISO 8601 date on the calendar")
         ps = str(r.get("period_start", "")).strip()
-        if ps and not ISO_DATE.match(ps):
-            raise EvalError(f"{path}: row {i}, column 'period_start': {ps!r} is not an ISO 8601 date")
+        if ps and not is_real_date(ps):
+            raise EvalError(f"{path}: row {i}, column 'period_start': {ps!r} is not an ISO 8601 date on the calendar")
+        for col in ("start", "end") if kind == "claims" else ():
+            if col in r and not (str(r[col]).strip().isascii() and str(r[col]).strip().isdigit()):
+                raise EvalError(f"{path}: row {i}, column {col!r}: {r[col]!r} is not a character offset (a whole number from 0)")
         for col in ("article_id", "metric", "unit"):
             if not str(r[col]).strip():
                 raise EvalError(f"{path}: row {i}, column {col!r}: empty")
@@ -117,27 +124,52 @@ RULES: dict[str, Callable[[dict, dict], bool]] = {"claim": same_claim, "metric":
 
 
 def max_matching(pred: list[dict], gold: list[dict], rule: Callable[[dict, dict], bool]) -> dict[int, int]:
-    """A maximum one-to-one matching {gold index: pred index} (augmenting paths)."""
+    """A maximum one-to-one matching {gold index: pred index} (augmenting paths, each
+    search on an explicit stack: a thousand alike rows make no deep recursion)."""
+    by_figure: dict[tuple, list[int]] = {}  # every rule needs the same article and unit
+    for pi, p in enumerate(pred):
+        by_figure.setdefault((p["article_id"], p["unit"]), []).append(pi)
     edges: dict[int, list[int]] = {}
     for gi, g in enumerate(gold):
-        cands = [pi for pi, p in enumerate(pred) if rule(p, g)]
+        cands = [pi for pi in by_figure.get((g["article_id"], g["unit"]), []) if rule(pred[pi], g)]
         # nearest value first, so ties resolve to the closest figure
         cands.sort(key=lambda pi: (abs(pred[pi]["value"] - g["value"]), pi))
         edges[gi] = cands
     owner: dict[int, int] = {}  # pred index -> gold index
 
-    def augment(gi: int, seen: set[int]) -> bool:
-        for pi in edges[gi]:
-            if pi in seen:
-                continue
-            seen.add(pi)
-            if pi not in owner or augment(owner[pi], seen):
-                owner[pi] = gi
+    def augment(root: int) -> bool:
+        """Depth-first search for a free prediction from gold `root`; on success every gold
+        on the path takes the prediction it reached."""
+        seen: set[int] = set()
+        stack = [[root, 0]]  # [gold index, next candidate to try]
+        path: list[int] = []  # the prediction each stack level went through
+        while stack:
+            frame = stack[-1]
+            gi, cands = frame[0], edges[frame[0]]
+            # look ahead: the nearest free prediction ends the path at once (without it, many
+            # alike rows make every search walk the whole matching)
+            free = next((pi for pi in cands if pi not in owner), None)
+            if free is not None:
+                owner[free] = gi
+                for (g, _), p in zip(stack, path):
+                    owner[p] = g
                 return True
+            while frame[1] < len(cands) and cands[frame[1]] in seen:
+                frame[1] += 1
+            if frame[1] == len(cands):
+                stack.pop()
+                if path:
+                    path.pop()
+                continue
+            pi = cands[frame[1]]  # owned: try to move its owner on
+            frame[1] += 1
+            seen.add(pi)
+            path.append(pi)
+            stack.append([owner[pi], 0])
         return False
 
     for gi in range(len(gold)):
-        augment(gi, set())
+        augment(gi)
     return {gi: pi for pi, gi in owner.items()}
 
 

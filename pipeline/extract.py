@@ -51,8 +51,20 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
         if "models_dir" in nlp.get_factory_meta(factory).default_config:
             settings["models_dir"] = models_dir
         nlp.add_pipe(factory, name=name, config=settings, **place)
+    nlp.max_length = max_chars(cfg)
     nlp.meta["claims"] = {"models_dir": models_dir, "batch_size": int(cfg["nlp"].get("batch_size", 16)), "base_model": model}
     return nlp
+
+
+def max_chars(cfg: dict) -> int:
+    """The longest body the pipeline takes (models/pipeline.cfg, [nlp] max_chars)."""
+    return int(cfg["nlp"].get("max_chars", 1_000_000))
+
+
+def one_line(exc: BaseException, width: int = 300) -> str:
+    """An exception as one short line (spaCy's messages run over several)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def make_doc(nlp: Language, article: Article) -> Doc:
@@ -112,7 +124,7 @@ def article_rows(
             try:
                 keep(nlp(make_doc(nlp, article)))
             except Exception as exc:  # noqa: BLE001 - any failure is reported, not fatal
-                error = CorpusError(article.article_id, f"extraction failed ({type(exc).__name__}: {exc})")
+                error = CorpusError(article.article_id, f"extraction failed ({type(exc).__name__}: {one_line(exc)})")
                 if failures is None:
                     raise error from exc
                 failures.append(error)
@@ -190,10 +202,12 @@ def extract_corpus(
     models_dir = str(Path(models_dir or DEFAULT_MODELS_DIR).resolve())
     domain = load_domain(models_dir)
     batch_size = int(domain.config["nlp"].get("batch_size", 16))
+    longest = max_chars(domain.config)
     failures: list[CorpusError] = []
     rows: list[dict] = []
     done = cached = 0
     files = corpus_files(corpus_dir)
+    file_of: dict[str, str] = {}  # article id -> its file, to name it in a failure
     # more workers than batches only costs start-up time
     jobs = max(1, min(jobs, -(-len(files) // batch_size)))
     store = ResultCache(cache, domain.digest, keep_other) if cache else None
@@ -202,10 +216,14 @@ def extract_corpus(
         """Articles that need the pipeline; bad files and cached results are taken on the way.
         Every runner advances this generator in this thread only (the cache's thread)."""
         nonlocal done, cached
-        for item in iter_files(files):
+        for path, item in zip(files, iter_files(files)):
             if isinstance(item, CorpusError):
                 failures.append(item)
                 continue
+            if len(item.body) > longest:
+                failures.append(CorpusError(path, f"body of {len(item.body):,} characters is longer than max_chars = {longest:,} (models/pipeline.cfg)"))
+                continue
+            file_of[item.article_id] = str(path)
             hit = store.get(item) if store else None
             if hit is None:
                 yield item
@@ -219,7 +237,7 @@ def extract_corpus(
     def take(batch: list[Article], result: BatchResult) -> None:
         nonlocal done
         by_article, failed = result
-        failures.extend(CorpusError(path, problem) for path, problem in failed)
+        failures.extend(CorpusError(file_of.get(article_id, article_id), problem) for article_id, problem in failed)
         for article in batch:
             if article.article_id in by_article:
                 rows.extend(by_article[article.article_id])

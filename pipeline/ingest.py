@@ -8,8 +8,11 @@ atomically and only if no file of that name exists; a failing input writes nothi
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import sys
+import threading
+import time
 import unicodedata
 import urllib.error
 import urllib.request
@@ -18,10 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from .corpus import Article, CorpusError, corpus_files, format_article, normalize_published, parse_article, read_article
-from .storage import write_atomic
+from .corpus import MAX_BYTES, Article, CorpusError, corpus_files, format_article, normalize_published, parse_article, read_article, shown
+from .storage import TooLarge, read_bytes, write_atomic
 
-MAX_BYTES = 20 * 1024 * 1024
 TIMEOUT_S = 20.0
 MAX_REDIRECTS = 5
 MIN_HTML_WORDS = 8
@@ -45,7 +47,7 @@ class IngestError(ValueError):
     def __init__(self, source: str, problem: str):
         self.source = source
         self.problem = problem
-        super().__init__(f"{source}: {problem}")
+        super().__init__(f"{shown(source)}: {problem}")
 
 
 @dataclass
@@ -66,7 +68,31 @@ class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def fetch(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -> tuple[bytes, str]:
-    """GET a URL with a timeout, a size cap and few redirects; (body, content type)."""
+    """GET a URL with a size cap and few redirects; (body, content type). `timeout` bounds
+    the whole fetch, not each read: a server that drips a byte a second is cut off too."""
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = _fetch(url, time.monotonic() + timeout, timeout, max_bytes)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    # a daemon thread: a server that never finishes its headers cannot hold the call
+    thread = threading.Thread(target=work, name="ingest-fetch", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    if "result" not in box:
+        raise IngestError(url, f"no complete answer within {timeout:g} s (timed out)")
+    return box["result"]  # type: ignore[return-value]
+
+
+def _fetch(url: str, deadline: float, timeout: float, max_bytes: int) -> tuple[bytes, str]:
+    def timed_out() -> IngestError:
+        return IngestError(url, f"no complete answer within {timeout:g} s (timed out)")
+
     opener = urllib.request.build_opener(_LimitedRedirects())
     request = urllib.request.Request(url, headers={"User-Agent": "mine-claims ingest", "Accept": "text/html, text/plain"})
     try:
@@ -74,28 +100,49 @@ def fetch(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -> t
             ctype = resp.headers.get_content_type()
             if ctype not in TEXT_TYPES:
                 raise IngestError(url, f"content type {ctype} is not a web page or text")
-            data = resp.read(max_bytes + 1)
-            if len(data) > max_bytes:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise timed_out()
+                sock = getattr(getattr(resp, "fp", None), "raw", None)
+                sock = getattr(sock, "_sock", None)
+                if sock is not None:
+                    sock.settimeout(left)
+                chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > max_bytes:
                 raise IngestError(url, f"larger than the size cap of {max_bytes} bytes")
-            return data, ctype
+            return b"".join(chunks), ctype
     except IngestError:
         raise
     except urllib.error.HTTPError as exc:
         if 300 <= exc.code < 400:
+            if "not allowed" in str(exc.reason):
+                target = exc.headers.get("Location", "") if exc.headers else ""
+                raise IngestError(url, f"redirects to {target or 'an address'} that is not a web address (HTTP {exc.code}); not followed") from None
             raise IngestError(url, f"too many redirects or a redirect loop (HTTP {exc.code})") from None
         raise IngestError(url, f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            raise IngestError(url, f"no answer within {timeout:g} s (timed out)") from None
+            raise timed_out() from None
         raise IngestError(url, f"cannot be fetched ({reason})") from None
     except TimeoutError:
-        raise IngestError(url, f"no answer within {timeout:g} s (timed out)") from None
+        raise timed_out() from None
+    except http.client.HTTPException as exc:
+        raise IngestError(url, f"the server's answer is not HTTP ({type(exc).__name__})") from None
     except OSError as exc:
         raise IngestError(url, f"cannot be fetched ({exc})") from None
 
 
-def read_bytes(source: str, stdin: BinaryIO | None, max_bytes: int) -> bytes:
+def read_source(source: str, stdin: BinaryIO | None, max_bytes: int) -> bytes:
+    """The bytes of a file or of stdin, at most `max_bytes` counted as read: a device or a
+    pipe (process substitution) is read up to the cap, never to the end."""
     if source == "-":
         data = (stdin or sys.stdin.buffer).read(max_bytes + 1)
         if len(data) > max_bytes:
@@ -106,11 +153,12 @@ def read_bytes(source: str, stdin: BinaryIO | None, max_bytes: int) -> bytes:
         raise IngestError(source, "is a directory, not a file")
     if not path.exists():
         raise IngestError(source, "not found")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IngestError(source, f"{size} bytes is larger than the size cap of {max_bytes} bytes")
     try:
-        return path.read_bytes()
+        return read_bytes(path, max_bytes, regular_only=False)
+    except TooLarge:
+        size = path.stat().st_size if path.is_file() else 0
+        said = f"{size} bytes is larger" if size else "larger"
+        raise IngestError(source, f"{said} than the size cap of {max_bytes} bytes") from None
     except OSError as exc:
         raise IngestError(source, f"cannot be read ({exc.strerror or exc})") from None
 
@@ -221,6 +269,23 @@ def validate_published(value: str, source: str) -> str:
     return iso
 
 
+def check_overrides(values: dict[str, str | None]) -> dict[str, str]:
+    """The metadata flags, checked once for the whole call: text UTF-8 can encode (an
+    argument with bytes of another charset would crash every later write), a real date."""
+    out = {}
+    for key, value in values.items():
+        value = value or ""
+        if shown(value) != value:
+            raise IngestError(f"--{key}", f"'{shown(value)}' is not UTF-8 text (bytes of another charset)")
+        out[key] = value
+    if out["published"]:
+        try:
+            out["published"] = normalize_published(out["published"], "--published")
+        except CorpusError as exc:
+            raise IngestError("--published", exc.problem) from None
+    return out
+
+
 # -- the whole step ----------------------------------------------------------------------
 def load(source: str, overrides: dict[str, str], stdin: BinaryIO | None, timeout: float, max_bytes: int) -> Article:
     """One source as an Article, metadata merged: flags over file over extracted."""
@@ -231,7 +296,7 @@ def load(source: str, overrides: dict[str, str], stdin: BinaryIO | None, timeout
         text = decode(data, source)
         extracted["url"] = source
     else:
-        data = read_bytes(source, stdin, max_bytes)
+        data = read_source(source, stdin, max_bytes)
         ctype = ""
         text = decode(data, name)
     if not text.strip():
@@ -239,12 +304,10 @@ def load(source: str, overrides: dict[str, str], stdin: BinaryIO | None, timeout
     stated: dict[str, str] = {}
     if text.startswith("---\n"):
         try:
-            art = parse_article(text, "x", name)
+            # a missing date may come from --published; checked below, after the merge
+            art = parse_article(text, "x", name, need_published=False)
         except CorpusError as exc:
-            if "no 'published'" in exc.problem and overrides.get("published"):
-                art = parse_article(text.replace("---\n", f"---\npublished: '{overrides['published']}'\n", 1), "x", name)
-            else:
-                raise IngestError(name, exc.problem) from None
+            raise IngestError(name, exc.problem) from None
         body, stated = art.body, dict(art.meta)
     elif is_html(source, text, ctype):
         body, extracted_html = from_html(text, name)
@@ -272,16 +335,31 @@ def ingest(
     timeout: float = TIMEOUT_S,
     max_bytes: int = MAX_BYTES,
 ) -> IngestResult:
-    """Add each source to the corpus; a failing source is reported and the others go on."""
+    """Add each source to the corpus; a failing source is reported and the others go on.
+    Settings that spoil every source (a corpus that is a file, a bad --published) raise
+    IngestError before any source is read."""
     corpus = Path(corpus_dir)
-    corpus.mkdir(parents=True, exist_ok=True)
+    overrides = check_overrides({"published": published, "title": title, "outlet": outlet, "url": url, "author": author})
+    if timeout != timeout or timeout <= 0:
+        raise IngestError("--timeout", f"{timeout!r} is not a number of seconds above 0")
+    if max_bytes <= 0:
+        raise IngestError("--max-bytes", f"{max_bytes!r} is not a number of bytes above 0")
+    if corpus.exists() and not corpus.is_dir():
+        raise IngestError(shown(corpus), "--corpus names a file, not a folder")
+    try:
+        corpus.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IngestError(shown(corpus), f"corpus folder cannot be made ({exc.strerror or exc})") from None
     known: dict[str, str] = {}
-    for path in corpus_files(corpus):
+    try:
+        existing = corpus_files(corpus)
+    except CorpusError as exc:
+        raise IngestError(shown(corpus), exc.problem) from None
+    for path in existing:
         try:
             known[body_hash(read_article(path).body)] = path.stem
         except CorpusError:
             continue  # a broken corpus file is extract's to report, not ingest's
-    overrides = {"published": published or "", "title": title or "", "outlet": outlet or "", "url": url or "", "author": author or ""}
     result = IngestResult()
     for source in sources:
         name = "<stdin>" if source == "-" else source
@@ -298,6 +376,8 @@ def ingest(
                 write_atomic(target, format_article(article), overwrite=False)
             except FileExistsError:
                 raise IngestError(name, f"{target} already exists; not overwritten") from None
+            except OSError as exc:
+                raise IngestError(name, f"cannot be written to {corpus} ({exc.strerror or exc})") from None
             known[h] = article.article_id
             result.added.append((name, article.article_id))
         except IngestError as exc:

@@ -25,7 +25,7 @@ from .checks import CheckConfig, check_claims, date_span, load_checks, source_di
 from .corpus import Article, CorpusError, read_article
 from .storage import list_files, name_of, write_atomic
 from .table import complete
-from .domain import DEFAULT_MODELS_DIR, read_yaml
+from .domain import DEFAULT_MODELS_DIR, read_yaml, setting_mapping, setting_number
 from .evaluate import read_predicted
 
 
@@ -54,14 +54,17 @@ class ReportStyle:
 
 
 def load_style(models_dir: str | Path | None = None) -> ReportStyle:
-    data = read_yaml(Path(models_dir or DEFAULT_MODELS_DIR) / "report.yaml")
+    """Read models/report.yaml; a malformed setting is one clear error."""
+    path = Path(models_dir or DEFAULT_MODELS_DIR) / "report.yaml"
+    data = read_yaml(path)
+    qualifiers = setting_mapping(path, data, "qualifiers")
     return ReportStyle(
-        metrics={str(k): str(v) for k, v in (data.get("metrics") or {}).items()},
-        units={str(k): str(v) for k, v in (data.get("units") or {}).items()},
-        qualifiers={str(k): {str(a): str(b) for a, b in (v or {}).items()} for k, v in (data.get("qualifiers") or {}).items()},
+        metrics={str(k): str(v) for k, v in setting_mapping(path, data, "metrics").items()},
+        units={str(k): str(v) for k, v in setting_mapping(path, data, "units").items()},
+        qualifiers={str(k): {str(a): str(b) for a, b in setting_mapping(path, qualifiers, k).items()} for k in qualifiers},
         no_place=str(data.get("no_place", "Place not stated")),
-        max_rows=int(data.get("max_rows", 200)),
-        tooltip_chars=int(data.get("tooltip_chars", 280)),
+        max_rows=int(setting_number(path, data, "max_rows", 200, whole=True)),
+        tooltip_chars=int(setting_number(path, data, "tooltip_chars", 280, whole=True)),
     )
 
 
@@ -70,7 +73,10 @@ def read_articles(corpus_dir: str | Path | None, article_ids: list[str]) -> dict
     """The corpus articles the table cites, for outlet, title, link and exact sentence
     offsets; a missing corpus or file only makes the page less rich."""
     out: dict[str, Article] = {}
-    files = list_files(corpus_dir, ".txt") if corpus_dir else None
+    try:
+        files = list_files(corpus_dir, ".txt") if corpus_dir else None
+    except OSError:  # storage that cannot be used here: the page shows ids only
+        files = None
     by_id = {name_of(f).removesuffix(".txt"): f for f in files or []}
     for article_id in sorted(set(article_ids) & set(by_id)):
         try:

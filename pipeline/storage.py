@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,23 @@ def is_url(path: str | os.PathLike) -> bool:
     return "://" in str(path)
 
 
+class StorageError(OSError):
+    """A URL whose storage cannot be used here: an unknown protocol, or one whose package
+    is not installed (the message says which package)."""
+
+
 def url_fs(path: str | os.PathLike) -> tuple[Any, str]:
     """The fsspec file system of a URL and the path within it; ``file://`` URLs are local."""
     import fsspec
 
-    return fsspec.core.url_to_fs(str(path))
+    try:
+        return fsspec.core.url_to_fs(str(path))
+    except ImportError as exc:
+        protocol = str(path).split("://", 1)[0]
+        raise StorageError(f"{protocol}:// needs a package that is not installed: {exc}") from None
+    except ValueError as exc:
+        protocol = str(path).split("://", 1)[0]
+        raise StorageError(f"unknown storage protocol {protocol!r} ({exc})") from None
 
 
 def local_path(path: str | os.PathLike) -> Path | None:
@@ -56,15 +69,45 @@ def list_files(folder: str | os.PathLike, suffix: str) -> list[str | Path] | Non
     return sorted(fs.unstrip_protocol(p) for p in names)
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """The bytes of a file: IsADirectoryError for a folder, OSError when unreadable."""
+class NotRegularFile(OSError):
+    """A path that is a device, a pipe or a socket: reading it may never end."""
+
+    def __init__(self, path: str | os.PathLike, kind: str):
+        self.kind = kind
+        super().__init__(f"{path}: not a regular file ({kind})")
+
+
+class TooLarge(OSError):
+    """A file with more bytes than the reader's cap."""
+
+
+def file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
+def read_bytes(path: str | os.PathLike, limit: int | None = None, regular_only: bool = True) -> bytes:
+    """The bytes of a file: IsADirectoryError for a folder, NotRegularFile for a device,
+    pipe or socket (unless `regular_only` is false), TooLarge past `limit` bytes (counted
+    as read, not as `stat` says: devices and pipes say 0), OSError when unreadable."""
     local = local_path(path)
     if local is not None:
-        return local.read_bytes()
-    fs, inner = url_fs(path)
-    if fs.isdir(inner):
-        raise IsADirectoryError(str(path))
-    return fs.cat_file(inner)
+        if local.is_dir():
+            raise IsADirectoryError(str(path))
+        if regular_only and local.exists() and not local.is_file():
+            raise NotRegularFile(path, file_kind(local.stat().st_mode))
+        with open(local, "rb") as fh:
+            data = fh.read() if limit is None else fh.read(limit + 1)
+    else:
+        fs, inner = url_fs(path)
+        if fs.isdir(inner):
+            raise IsADirectoryError(str(path))
+        data = fs.cat_file(inner) if limit is None else fs.cat_file(inner, start=0, end=limit + 1)
+    if limit is not None and len(data) > limit:
+        raise TooLarge(f"{path}: more than {limit} bytes")
+    return data
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes, overwrite: bool = True) -> None:
@@ -102,3 +145,53 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, overwrite: bool = T
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class OutputError(ValueError):
+    """An output path that must not or cannot be written; checked before any work."""
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _local_input(given: str | os.PathLike | None) -> Path | None:
+    """An input's local path; None for remote storage, or storage the command will report
+    as unusable when it reads the input."""
+    try:
+        return local_path(given) if given else None
+    except StorageError:
+        return None
+
+
+def check_output(out: str | os.PathLike, inputs: tuple = (), folders: tuple = ()) -> None:
+    """Refuse, before any work, an output that is one of the call's `inputs`, lies inside
+    one of its input `folders` (the corpus), is a folder or a device, or sits where no
+    file can be made (under a file, in a read-only folder). The message names the path
+    and the problem; nothing is touched."""
+    try:
+        local = local_path(out)
+    except StorageError as exc:
+        raise OutputError(f"{out}: {exc}") from None
+    if local is None:
+        return
+    target = local.resolve()
+    for given in inputs:
+        other = _local_input(given)
+        if other is not None and other.resolve() == target:
+            raise OutputError(f"{out}: is also an input of this command ({given}); choose another output file")
+    for given in folders:
+        other = _local_input(given)
+        if other is not None and other.is_dir() and _inside(target, other.resolve()):
+            raise OutputError(f"{out}: lies inside the input folder {given}; choose an output outside it")
+    if target.is_dir():
+        raise OutputError(f"{out}: is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        raise OutputError(f"{out}: not a regular file ({file_kind(target.stat().st_mode)}); choose another output file")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"{out}: cannot be written: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: cannot be written: folder {folder} is read-only")

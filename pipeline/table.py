@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -37,6 +38,8 @@ INT_COLUMNS = ("start", "end")
 def format_value(value: float) -> str:
     """A plain decimal: 1500000, 0.5, 25000000000 (never 1.5e6 or 1500000.0)."""
     v = float(value)
+    if not math.isfinite(v):
+        return str(v)  # "inf", "nan": left for the reader's validation to name
     if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
         return str(int(round(v)))
     return f"{v:.6f}".rstrip("0").rstrip(".")
