@@ -172,7 +172,7 @@ def _from_table(step, out: str):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check_file
+    from .checks import RULES, check_file
 
     if not _output_ok(args.out, inputs=(args.claims,)):
         return 2
@@ -180,7 +180,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if findings is None:
         return 2
     counts = findings["rule"].value_counts()
-    summary = ", ".join(f"{counts.get(r, 0)} {r}" for r in ("conflict", "regression", "outlier"))
+    summary = ", ".join(f"{counts.get(r, 0)} {r}" for r in RULES)
     if not args.quiet:
         print(f"{len(findings)} finding(s): {summary} -> {args.out}")
         for f in findings.to_dict("records"):

@@ -21,7 +21,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .checks import CheckConfig, check_claims, date_span, load_checks, source_differences
+from .checks import CheckConfig, check_claims, date_span, load_checks, scope_of, source_differences
 from .corpus import Article, CorpusError, read_article
 from .storage import list_files, name_of, write_atomic
 from .table import complete
@@ -126,13 +126,16 @@ def _chart_date(text: str) -> str:
     return f"{middle.isoformat()}T00:00:00"
 
 
-def _series_label(period_start: str) -> str:
-    return f"since {period_start}" if period_start else "no start stated"
+def scope_label(scope: str, region: str = "") -> str:
+    """How a series reads in a legend: "since 1996", "per year", "level" (and its region)."""
+    label = {"in the year": "per year", "in the month": "per month", "on the day": "on one day"}.get(scope, scope)
+    return f"{label} · {region}" if region else label
 
 
 def chart_spec(rows: pd.DataFrame, style: ReportStyle, unit: str) -> dict[str, Any]:
-    """A Vega-Lite timeline: a line per count start, a mark per qualifier, the sentence
-    and source in the tooltip."""
+    """A Vega-Lite timeline: a line per scope (a count since one start, a year's or a
+    month's count, a level) and region, so a week's figure never sits on the line of a
+    running total; a mark per qualifier; the sentence and source in the tooltip."""
     import altair as alt
 
     quals = [q for q in style.qualifiers] or sorted(rows["qualifier"].unique())
@@ -143,7 +146,7 @@ def chart_spec(rows: pd.DataFrame, style: ReportStyle, unit: str) -> dict[str, A
             "figure": rows["figure"],
             "date": rows["date"],
             "qualifier": [style.qualifiers.get(q, {}).get("label", q) for q in rows["qualifier"]],
-            "counted": [_series_label(p) for p in rows["period_start"]],
+            "counted": [scope_label(sc, r) for sc, r in zip(rows["scope"], rows["region"])],
             "source": rows["source_label"],
             "article": rows["article_id"],
             "sentence": [s if len(s) <= style.tooltip_chars else s[: style.tooltip_chars - 1] + "…" for s in rows["sentence"]],
@@ -205,12 +208,19 @@ def report_context(
     articles: Mapping[str, Article],
     style: ReportStyle,
     source_name: str = "",
+    cfg: CheckConfig | None = None,
 ) -> dict[str, Any]:
-    """Everything the page shows, as plain data (the template only lays it out)."""
+    """Everything the page shows, as plain data (the template only lays it out). Sections
+    are countries; regions show inside them, on each claim and in the chart's series."""
+    cfg = cfg or load_checks()
     df = complete(claims)
+    if "region" not in df.columns:
+        df["region"] = ""
     df = df[df["metric"] != "other"].copy()
     df["value"] = df["value"].astype(float)
+    df["region"] = df["region"].astype(str).str.strip()
     df["place"] = [loc.strip() or style.no_place for loc in df["location"].astype(str)]
+    df["scope"] = [scope_of(m, d, p, cfg.levels) for m, d, p in zip(df["metric"], df["date"], df["period_start"])]
     sources = {aid: _source(articles.get(aid), aid) for aid in sorted(set(df["article_id"]))}
     df["source_label"] = [sources[a]["label"] for a in df["article_id"]]
     df["figure"] = [style.figure(v, q, u) for v, q, u in zip(df["value"], df["qualifier"], df["unit"])]
@@ -224,6 +234,8 @@ def report_context(
             "date": r["date"],
             "date_basis": r["date_basis"],
             "period_start": r["period_start"],
+            "scope": scope_label(r["scope"]),
+            "region": r["region"],
             "qualifier": style.qualifiers.get(r["qualifier"], {}).get("label", r["qualifier"]),
             "source": sources[r["article_id"]],
             "sentence": highlight(str(r["sentence"]), str(r["surface"]), int(r["start"]), article.body if article else None),
@@ -248,14 +260,16 @@ def report_context(
                     "spec": _json_for_script(chart_spec(mdf, style, unit)),
                 }
             )
-        places.append({"name": place, "id": _slug("place", place), "claims": len(pdf), "sections": sections})
+        regions = sorted(r for r in pdf["region"].unique() if r)
+        places.append({"name": place, "id": _slug("place", place), "claims": len(pdf), "regions": regions, "sections": sections})
 
     by_id = {v["id"]: v for v in views.values()}
 
     def finding_view(f: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "rule": f["rule"],
-            "place": f["location"],
+            "place": f["location"] + (f" · {f['region']}" if f.get("region") else ""),
+            "scope": scope_label(f.get("scope", "")),
             "metric": style.metric(f["metric"]),
             "detail": f["detail"],
             "a": by_id.get(f["claim_id_a"]),
@@ -265,9 +279,9 @@ def report_context(
 
     def difference_view(d: Mapping[str, Any]) -> dict[str, Any]:
         return {
-            "place": d["location"],
+            "place": d["location"] + (f" · {d['region']}" if d["region"] else ""),
             "metric": style.metric(d["metric"]),
-            "counted": _series_label(d["period_start"]) if d["by_start"] else "",
+            "counted": scope_label(d["scope"]),
             "low": by_id.get(d["claim_id_low"]),
             "high": by_id.get(d["claim_id_high"]),
             "claims": d["claims"],
@@ -317,7 +331,7 @@ def build_report(
     cfg: CheckConfig = load_checks(models_dir)
     findings = check_claims(claims, cfg)
     differences = source_differences(claims, cfg)
-    return render_report(report_context(claims, findings, differences, articles or {}, load_style(models_dir), source_name))
+    return render_report(report_context(claims, findings, differences, articles or {}, load_style(models_dir), source_name, cfg))
 
 
 def report_file(

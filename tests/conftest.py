@@ -48,6 +48,7 @@ def claims_table(claims: list[dict]) -> pd.DataFrame:
                 "end": c.get("start", sentence.index(surface)) + len(surface),
                 "published": str(c["date"]),
                 "location": c.get("location", "Freedonia"),
+                "region": c.get("region", ""),
             }
         )
     return pd.DataFrame(rows)

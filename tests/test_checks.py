@@ -33,7 +33,7 @@ def test_check_case(case):
 
 def test_every_rule_has_a_case_that_fires_and_one_clean_table():
     fired = {rule for c in CASES for rule, *_ in c["expect"]}
-    assert fired == {"conflict", "regression", "outlier"}
+    assert fired == {"conflict", "inconsistent", "regression", "outlier"}
     assert any(not c["expect"] for c in CASES)
 
 
@@ -62,7 +62,7 @@ def test_thresholds_and_rules_come_from_models(tmp_path):
     def loosen(data):
         data["rules"]["outlier"]["factor"] = 20
         data["tolerance"] = 0.2  # 120 vs 131 now agree
-        data["rules"]["regression"]["metrics"] = []
+        data["rules"]["regression"]["enabled"] = False
 
     cfg = load_checks(_models_copy(tmp_path / "a", loosen))
     assert check_claims(table(outlier_case["claims"]), cfg).empty
@@ -96,7 +96,7 @@ def test_check_command_writes_findings_csv(tmp_path):
     out = tmp_path / "conflicts.csv"
     proc = run("check", "--claims", str(claims), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert "1 finding(s): 0 conflict, 0 regression, 1 outlier" in proc.stdout
+    assert "1 finding(s): 0 conflict, 0 inconsistent, 0 regression, 1 outlier" in proc.stdout
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns) == FINDING_COLUMNS
     assert written.loc[0, "rule"] == "outlier" and written.loc[0, "value_a"] == "5200"
@@ -122,3 +122,22 @@ def test_source_differences_lowest_and_highest_across_articles():
     )
     diff = source_differences(claims)
     assert diff[["metric", "claim_id_low", "claim_id_high", "claims", "articles"]].values.tolist() == [["area_cleared", "a", "b", 3, 3]]
+
+
+def test_findings_most_worth_a_look_come_first():
+    """Sorted by the gap times the articles on both sides: a wide gap that three sources
+    back comes before a narrow one between two."""
+    claims = table(
+        [
+            {"id": "n1", "metric": "mine_deaths", "value": 100, "date": "2023"},
+            {"id": "n2", "metric": "mine_deaths", "value": 110, "date": "2023"},
+            {"id": "w1", "metric": "mine_injuries", "value": 100, "date": "2023"},
+            {"id": "w2", "metric": "mine_injuries", "value": 100.5, "date": "2023"},
+            {"id": "w3", "metric": "mine_injuries", "value": 300, "date": "2023"},
+        ]
+    )
+    findings = check_claims(claims)
+    assert [(r.claim_id_a, r.claim_id_b) for r in findings.itertuples()] == [("w1", "w3"), ("n1", "n2")]
+    first = findings.iloc[0]
+    assert (first.sources_a, first.sources_b, first.scope) == (2, 1, "in the year")
+    assert first.gap > findings.iloc[1].gap

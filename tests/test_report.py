@@ -25,11 +25,11 @@ CLAIMS = [
     # two sources that contradict in one month, and a running total that falls
     {"id": "a", "metric": "mine_casualties", "value": 300, "qualifier": "lower_bound", "date": "2021-04", "surface": "more than 300",
      "sentence": "The ministry said more than 300 people were hurt by mines by April.", "article": "art-one"},
-    {"id": "b", "metric": "mine_casualties", "value": 250, "date": "2021-04-15", "surface": "250",
+    {"id": "b", "metric": "mine_casualties", "value": 250, "date": "2021-04", "surface": "250",
      "sentence": "A monitor counted 250 mine casualties by mid-April.", "article": "art-two"},
     {"id": "c", "metric": "area_cleared", "unit": "hectare", "value": 8000, "date": "2021-06", "surface": "8,000 hectares",
-     "sentence": "Teams have cleared 8,000 hectares so far.", "article": "art-one"},
-    {"id": "d", "metric": "area_cleared", "unit": "hectare", "value": 6500, "date": "2022-06", "surface": "6,500 hectares",
+     "sentence": "Teams have cleared 8,000 hectares so far.", "article": "art-one", "period_start": "2015"},
+    {"id": "d", "metric": "area_cleared", "unit": "hectare", "value": 6500, "date": "2022-06", "surface": "6,500 hectares", "period_start": "2015",
      "sentence": "Deminers have now cleared 6,500 hectares <in total> & more.", "article": "art-two"},
     {"id": "e", "metric": "deminers", "value": 40, "date": "2022", "location": "", "surface": "40",
      "sentence": "Some 40 deminers work there.", "article": "art-two"},
@@ -110,7 +110,7 @@ def test_empty_table_gives_a_page():
     page = build_report(claims_table(CLAIMS).iloc[0:0])
     doc = lxml_html.fromstring(page)
     assert doc.get_element_by_id("n-claims").find_class("n")[0].text_content().strip() == "0"
-    assert "No conflicts, regressions or outliers." in page
+    assert "No conflicts, inconsistencies, regressions or outliers." in page
 
 
 def test_report_command(tmp_path):
