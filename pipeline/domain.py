@@ -18,6 +18,8 @@ import pycountry
 import yaml
 from thinc.api import Config
 
+from .places import load_gazetteer
+
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
@@ -109,7 +111,8 @@ class Domain:
     label_words: frozenset[str]
     generic_events: tuple[str, ...]
     events: tuple[Event, ...]
-    places: tuple[str, ...]
+    places: Any  # the gazetteer (pipeline.places.Gazetteer), with models/places.yaml's additions
+    not_about: dict[str, tuple[str, ...]]  # roles in which a named place is not what a figure is about
     layout: dict[str, tuple[str, ...]]
     parts: dict[str, Any]
     number_words: dict[str, dict[str, float]]
@@ -194,7 +197,11 @@ def _load_domain(path: str, digest: str) -> Domain:
     cues = read_yaml(root / "cues.yaml")
     events = read_yaml(root / "events.yaml")
     places_path = root / "places.yaml"
-    places = read_yaml(places_path).get("places", []) if places_path.exists() else []
+    places_data = read_yaml(places_path) if places_path.exists() else {}
+    try:
+        places = load_gazetteer(places_data)
+    except ValueError as exc:
+        raise DomainError(f"{places_path}: {exc}") from None
     cfg_path = root / "pipeline.cfg"
     try:
         config = Config().from_disk(cfg_path)
@@ -313,7 +320,8 @@ def _load_domain(path: str, digest: str) -> Domain:
         label_words=frozenset(str(x).lower() for x in not_claims_raw.get("label_words") or ()),
         generic_events=tuple(str(x).lower() for x in events.get("generic") or ()),
         events=tuple(evs),
-        places=tuple(str(p) for p in places or ()),
+        places=places,
+        not_about={str(k): tuple(str(x).lower() for x in v or ()) for k, v in (places_data.get("not_about") or {}).items()},
         layout=tuples(cues.get("layout")),
         parts={
             "within_sentence": tuple(str(x) for x in (cues.get("parts") or {}).get("within_sentence") or ()),

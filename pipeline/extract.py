@@ -72,6 +72,7 @@ def make_doc(nlp: Language, article: Article) -> Doc:
     doc._.published = article.published
     doc._.article_id = article.article_id
     doc._.title = article.meta.get("title", "")
+    doc._.outlet = article.meta.get("outlet", "")
     return doc
 
 
@@ -97,6 +98,7 @@ def doc_rows(doc: Doc) -> list[dict]:
                     "end": span.end_char,
                     "published": doc._.published,
                     "location": claim.location,
+                    "region": claim.region,
                 }
             )
     return rows

@@ -31,6 +31,7 @@ COLUMNS = [
     "end",
     "published",
     "location",
+    "region",
 ]
 INT_COLUMNS = ("start", "end")
 

@@ -26,7 +26,7 @@ def results(nlp):
     for row in table.itertuples(index=False):
         key = (row.metric, format_value(float(row.value)), row.unit, row.qualifier, row.date, row.period_start)
         got[row.article_id].add(key)
-        places[row.article_id][key[:2]] = row.location
+        places[row.article_id][key[:2]] = (row.location, row.region)
     return got, places
 
 
@@ -55,7 +55,8 @@ def test_case(results, case):
     for e in case.expect:
         if "location" in e:
             key = (e["metric"], format_value(float(e["value"])))
-            assert places[case.article_id].get(key) == e["location"], f"{case.text}: location {places[case.article_id].get(key)!r}"
+            where = places[case.article_id].get(key, ("", ""))
+            assert where == (e["location"], e.get("region", "")), f"{case.text}: location, region {where!r}"
 
 
 def test_claim_f1_over_all_cases(results):

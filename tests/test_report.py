@@ -4,6 +4,7 @@ the page built from the corpus as a browser shows it (headless Chromium)."""
 from __future__ import annotations
 
 import os
+import json
 import re
 import shutil
 import subprocess
@@ -174,3 +175,23 @@ def test_corpus_report_in_headless_chromium(corpus_report, tmp_path):
     shot = ROOT / "outputs" / "report.png"
     proc = browse(page, tmp_path / "profile", "--window-size=1280,1800", f"--screenshot={shot}")
     assert proc.returncode == 0 and shot.stat().st_size > 50_000, proc.stderr[-2000:]
+
+
+def test_sections_are_countries_and_series_are_scopes():
+    """A running total, a year's count and a region's count of one metric are three series
+    of one chart in their country's section; the section lists its regions."""
+    claims = [
+        {"id": "t1", "metric": "area_cleared", "unit": "hectare", "value": 9000, "date": "2022-06", "period_start": "1996", "location": "Cambodia"},
+        {"id": "t2", "metric": "area_cleared", "unit": "hectare", "value": 9600, "date": "2023-06", "period_start": "1996", "location": "Cambodia"},
+        {"id": "y1", "metric": "area_cleared", "unit": "hectare", "value": 600, "date": "2022", "location": "Cambodia"},
+        {"id": "r1", "metric": "area_cleared", "unit": "hectare", "value": 150, "date": "2022", "location": "Cambodia", "region": "Battambang"},
+    ]
+    doc = lxml_html.fromstring(page_of(claims))
+    sections = doc.find_class("place")
+    assert [s.find("h2").text_content().split(" ")[0] for s in sections] == ["Cambodia"]
+    assert "regions: Battambang" in sections[0].find("h2").text_content()
+    spec = json.loads(doc.find_class("spec")[0].text_content())
+    data = next(iter(spec["datasets"].values()))
+    assert sorted({d["counted"] for d in data}) == ["per year", "per year · Battambang", "since 1996"]
+    cells = [td.text_content().strip() for td in doc.xpath("//td[@data-label='Region']")]
+    assert sorted(cells) == ["Battambang", "—", "—", "—"]

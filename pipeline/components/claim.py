@@ -19,7 +19,8 @@ class Claim:
     date: str = ""
     date_basis: str = ""
     period_start: str = ""
-    location: str = ""
+    location: str = ""  # the country (ISO 3166 English short name)
+    region: str = ""  # the sub-national place, when the text gives one
     # set by the quantities step for the two ends of a range ("between 2 and 3 million")
     bound: str = ""
     # why the figure is not a claim, when the metrics step decided so (kept for --all)
@@ -40,7 +41,7 @@ def ensure_extensions() -> None:
         Span.set_extension("claim", default=None)
     if not Token.has_extension("bullet"):
         Token.set_extension("bullet", default=False)  # a list item's marker ("-", "•", "2.")
-    for name in ("published", "article_id", "place", "title"):
+    for name in ("published", "article_id", "place", "title", "outlet"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default="")
 

@@ -110,8 +110,8 @@ class DateContext:
 
     def places_of(self, doc: Doc, sent: Span, claim: Claim | None = None) -> set[str]:
         places = {doc._.place.lower()} if doc._.place else set()
-        if claim is not None and claim.location:
-            places.add(claim.location.lower())
+        if claim is not None:
+            places.update(p.lower() for p in (claim.location, claim.region) if p)
         for ent in sent.ents:
             if ent.label_ in ("GPE", "LOC", "NORP"):
                 places.add(ent.text.lower())
