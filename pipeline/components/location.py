@@ -8,6 +8,7 @@ dominant place, else nothing. Places are spaCy GPE/LOC entities.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import replace
 
@@ -18,6 +19,7 @@ from spacy.util import filter_spans
 
 from ..domain import Domain, load_domain
 from .claim import claim_spans, set_claims
+from .index import doc_index
 from .syntax import number_token
 
 
@@ -84,11 +86,17 @@ class LocationFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         all_places = self.places(doc)
+        starts = [e.start for e in all_places]
         doc._.place = dominant_place(all_places)
+        index = doc_index(doc)
+        in_sentence: dict[int, list[Span]] = {}  # sentence start -> its places, found once
         pairs = []
         for span in claim_spans(doc):
-            sent = span.sent
-            places = [e for e in all_places if e.start >= sent.start and e.end <= sent.end and place_name(e)]
+            sent = index.sent(span.start)
+            if sent.start not in in_sentence:
+                near = all_places[bisect_left(starts, sent.start) : bisect_left(starts, sent.end)]
+                in_sentence[sent.start] = [e for e in near if e.end <= sent.end and place_name(e)]
+            places = in_sentence[sent.start]
             where = doc._.place
             if places:
                 best = min(places, key=lambda e: (tree_distance(number_token(span), e.root), abs(e.start - span.start)))
