@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from . import components  # noqa: F401  (importing registers the factories)
 from .components import Claim, claim_spans
+from .components.index import doc_index, release_index
 from .batches import ClusterError, batched, run_in_pool, run_in_process
 from .cache import ResultCache
 from .corpus import Article, CorpusError, corpus_files, iter_files
@@ -79,8 +80,10 @@ def make_doc(nlp: Language, article: Article) -> Doc:
 def doc_rows(doc: Doc) -> list[dict]:
     """The claim spans of one processed doc as table rows."""
     rows = []
+    index = doc_index(doc)
     for span in claim_spans(doc):
         claim: Claim = span._.claim
+        text = index.sent_text(span.start)
         for metric in (claim.metric, *claim.also):
             rows.append(
                 {
@@ -93,7 +96,7 @@ def doc_rows(doc: Doc) -> list[dict]:
                     "date_basis": claim.date_basis,
                     "period_start": claim.period_start,
                     "surface": span.text,
-                    "sentence": span.sent.text,
+                    "sentence": text,
                     "start": span.start_char,
                     "end": span.end_char,
                     "published": doc._.published,
@@ -114,6 +117,7 @@ def article_rows(
 
     def keep(doc: Doc) -> None:
         out[doc._.article_id] = [r for r in doc_rows(doc) if keep_other or r["metric"] != "other"]
+        release_index(doc)
 
     try:
         for doc in nlp.pipe([make_doc(nlp, a) for a in articles], batch_size=size):

@@ -44,6 +44,9 @@ def ensure_extensions() -> None:
     for name in ("published", "article_id", "place", "title", "outlet"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default="")
+    for name in ("claim_text", "claim_index"):  # the joined text and the lookups of index.py
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
 
 
 def claim_spans(doc: Doc) -> list[Span]:

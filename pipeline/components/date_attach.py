@@ -20,7 +20,8 @@ from spacy.tokens import Doc, Span, Token
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .date_phrases import TimePhrase, pub_date, to_date
-from .syntax import climb, counted_noun, own_clause, words
+from .index import doc_index, sent_of
+from .syntax import children, climb, counted_noun, own_clause, words
 
 STATEMENT_DAYS = 7  # a statement dates its figures only when it is older than this
 
@@ -57,7 +58,7 @@ def same_clause(tok: Token, near: dict[int, int]) -> bool:
     """A date on a noun or number whose governing verb is on this figure's path."""
     t = tok
     for _ in range(8):
-        to_noun = t.tag_ == "VBG" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)
+        to_noun = t.tag_ == "VBG" and any(c.lower_ == "to" for c in children(t, "aux"))
         if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("pobj", "pcomp", "conj", "oprd", "acomp", "amod") and not to_noun:
             return False  # it has a verb of its own ("manufactured in 2021"); "on demining",
             # "allocated ... to demining in 2022" are nouns
@@ -75,7 +76,7 @@ def closing_conjunct(ph: TimePhrase, span: Span, near: dict[int, int]) -> bool:
     verb = span.doc[ph.attach]
     if verb.pos_ not in ("VERB", "AUX") or verb.dep_ != "conj" or verb.head.i not in near:
         return False
-    if any(c.dep_ in ("nsubj", "nsubjpass") and min(ph.tokens) < c.i for c in verb.children):
+    if any(min(ph.tokens) < c.i for c in children(verb, "nsubj", "nsubjpass")):
         return False  # "..., and by December 2023 crews had destroyed ...": that clause's own date
     return min(ph.tokens) > span.end
 
@@ -112,11 +113,11 @@ def on_own_noun(ph: TimePhrase, span: Span, acts: tuple, recording: frozenset[st
     manufactured in 2021", "remnants that date back to 1942") or may become ("land that can
     now be returned")."""
     number, noun = counted_noun(span)
-    nouns = {noun.i} | {p.i for t in (number, noun) for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"}
+    nouns = {noun.i} | {p.i for t in (number, noun) for c in children(t, "prep") if c.lower_ == "of" for p in children(c, "pobj")}
     t = span.doc[ph.attach]
     for _ in range(4):
         if t.dep_ in ("relcl", "acl") and t.head.i in nouns:
-            modal = any(c.dep_ == "aux" and c.tag_ == "MD" for c in t.children)
+            modal = any(c.tag_ == "MD" for c in children(t, "aux"))
             told = frozenset(words(t))
             return not modal and (bag_matches(told, acts) or bool(told & recording))
         if t.head.i == t.i:
@@ -130,7 +131,7 @@ def by_the_time(ph: TimePhrase, near: dict[int, int], doc: Doc) -> bool:
     t = doc[ph.attach]
     if t.pos_ not in ("VERB", "AUX") or t.dep_ not in ("advcl", "relcl"):
         return False
-    timed = any(c.dep_ in ("mark", "advmod") and c.lower_ in ("when", "until", "once") for c in t.children)
+    timed = any(c.lower_ in ("when", "until", "once") for c in children(t, "mark", "advmod"))
     for _ in range(3):
         if t.head.i == t.i:
             return False
@@ -144,13 +145,11 @@ def by_the_time(ph: TimePhrase, near: dict[int, int], doc: Doc) -> bool:
 def fronted(ph: TimePhrase, span: Span) -> bool:
     """A period or year at the head of the sentence governs the whole sentence (guide: "A
     fronted year or period governs its sentence"), not only its first clause."""
-    sent = span.sent
-    root = sent.root
-    lead = [t for t in sent if not t.is_punct and not t.is_space and not t._.bullet]
-    if not lead or ph.start >= root.i or ph.end > span.start:
+    sent = sent_of(span)
+    root, first, under_first = doc_index(span.doc).memo(("sentence head", sent.start), lambda: _sentence_head(sent))
+    if first is None or ph.start >= root.i or ph.end > span.start:
         return False
-    first = lead[0]
-    at_head = ph.start <= first.i + 1 or (first.dep_ == "prep" and ph.start in {t.i for t in first.subtree})
+    at_head = ph.start <= first.i + 1 or ph.start in under_first
     if not at_head:
         return False
     # not into a clause that describes a noun ("..., which keeps 43 patrols on standby")
@@ -161,6 +160,14 @@ def fronted(ph: TimePhrase, span: Span) -> bool:
             return False
         t = t.head
     return True
+
+
+def _sentence_head(sent: Span) -> tuple[Token, Token | None, frozenset[int]]:
+    """(the sentence's root, its first word, the words under that word when it is a
+    preposition): what `fronted` asks of a sentence for every figure and phrase in it."""
+    first = next((t for t in sent if not t.is_punct and not t.is_space and not t._.bullet), None)
+    under = frozenset(t.i for t in first.subtree) if first is not None and first.dep_ == "prep" else frozenset()
+    return sent.root, first, under
 
 
 class DateAttacher:
@@ -185,7 +192,7 @@ class DateAttacher:
             return True  # "in a plenary debate on 25 February"
         reported = lemma in self.statement_verbs and (
             (verb.dep_ in ("acl", "relcl") and verb.head.lemma_.lower() in self.report_nouns)
-            or any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in self.report_nouns for c in verb.children)
+            or any(c.lemma_.lower() in self.report_nouns for c in children(verb, "nsubj", "nsubjpass"))
         )
         if lemma not in self.speech and not reported:
             return False
@@ -212,7 +219,8 @@ class DateAttacher:
             if word.lower_ in self.comparison or word.lemma_.lower() in self.comparison or (
                 word.lower_ == "from" and word.head.lower_ in ("up", "down")
             ):
-                return ph.attach not in {x.i for x in word.subtree}
+                below = doc_index(doc).memo(("subtree", word.i), lambda: frozenset(x.i for x in word.subtree))
+                return ph.attach not in below
             t = word
         return False
 
@@ -222,6 +230,7 @@ class DateAttacher:
         phrases: dict[int, list[TimePhrase]] = {}
         for ph in doc._.time_phrases:
             phrases.setdefault(ph.sent, []).append(ph)
+        index = doc_index(doc)
         # the tokens that carry another figure: a date on them is that figure's own
         figure_tokens: dict[int, set[int]] = {}
         for s in spans:
@@ -229,14 +238,19 @@ class DateAttacher:
             figure_tokens[s.start] = {t.i for t in s if t.like_num} or {number.i}
             if noun.dep_ == "pobj":
                 figure_tokens[s.start].add(noun.head.i)  # "down from 1,174 km² in 2000"
+        carried_by: dict[int, set[int]] = {}  # token -> the figures (by start) it carries
+        for key, toks in figure_tokens.items():
+            for t in toks:
+                carried_by.setdefault(t, set()).add(key)
         wide_reach = [reach(span, cross_clauses=True) for span in spans]
-        reaches: dict[int, list[dict[int, int]]] = {}
+        reached: dict[int, set[int]] = {}  # sentence start -> the tokens its figures reach
         for span, r in zip(spans, wide_reach):
-            reaches.setdefault(span.sent.start, []).append(r)
+            reached.setdefault(index.sent(span.start).start, set()).update(r)
         pairs = []
         for k, span in enumerate(spans):
             claim: Claim = span._.claim
-            sent_phrases = phrases.get(span.sent.start, [])
+            sent_start = index.sent(span.start).start
+            sent_phrases = phrases.get(sent_start, [])
             spec = self.domain.metric(claim.metric)
             near = reach(span)
             own_since = any(p.kind == "since" and p.attach in near for p in sent_phrases)
@@ -256,7 +270,7 @@ class DateAttacher:
                     d = 0  # "the $81 million they provided in 2019": a clause on the figure itself comes first
                 if d is None and ph.relative:
                     continue  # "mines, most of which date back to 1942": about those mines
-                theirs = any(ph.attach in toks for key, toks in figure_tokens.items() if key != span.start)
+                theirs = any(key != span.start for key in carried_by.get(ph.attach, ()))
                 if d is None and not theirs and same_clause(doc[ph.attach], near):
                     d = 50  # "cleared 40 ha and 1,500 m² of roads last month": the clause's date
                 if d is None and closing_conjunct(ph, span, near):
@@ -293,11 +307,10 @@ class DateAttacher:
                 # "18,900 hazardous areas covering 2,900 km² since 1989": a phrase on a
                 # participle describing the counted noun dates the noun too
                 _number, noun = counted_noun(span)
-                for c in noun.children:
-                    if c.dep_ in ("acl", "relcl"):
-                        wide.setdefault(c.i, 40)
+                for c in children(noun, "acl", "relcl"):
+                    wide.setdefault(c.i, 40)
                 attached = [p for p in since if p.attach in wide]
-                floating = [p for p in since if not any(p.attach in r for r in reaches.get(span.sent.start, ()))]
+                floating = [p for p in since if p.attach not in reached.get(sent_start, ())]
                 chosen = (attached or floating)[:1]
                 if chosen:
                     start, source, since_at = chosen[0].begin, source or "since", chosen[0].start

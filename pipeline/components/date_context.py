@@ -21,6 +21,7 @@ names an event ("since the end of the war") resolves through models/events.yaml.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
@@ -30,6 +31,7 @@ from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .date_attach import DateAttacher, reach, same_clause
 from .date_phrases import TimePhrase, shift_years
+from .index import doc_index, doc_text
 from .sentences import item_line, opens_with
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -94,16 +96,26 @@ class DateContext:
             if any(p in low for p in e.phrases) and (not stated or (e.year and str(e.year) in stated)):
                 found = e.end
                 break
+        index = doc_index(doc)
         if not found and any(g in low for g in self.domain.generic_events):
-            doc_low = doc.text.lower()
-            named = [e for e in candidates if (stated and e.year and str(e.year) in stated) or (not stated and any(p in doc_low for p in e.phrases))]
+            doc_low = index.memo("lower text", lambda: doc_text(doc).lower())
+
+            def in_article(phrase: str) -> bool:  # looked for once per article
+                return index.memo(("in article", phrase), lambda: phrase in doc_low)
+
+            named = [e for e in candidates if (stated and e.year and str(e.year) in stated) or (not stated and any(in_article(p) for p in e.phrases))]
             if named:
                 found = max(named, key=lambda e: e.end).end
         if found:
-            for ph in doc._.time_phrases:
-                if len(ph.date) == 10 and ph.date.startswith(found) and self.says_end(doc[ph.sent : ph.end + 3]):
-                    return ph.date
+            return index.memo(("event day", found), lambda: self.day_written(found, doc))
         return found
+
+    def day_written(self, month: str, doc: Doc) -> str:
+        """The day in that month the body says an event ended on, else the month."""
+        for ph in doc._.time_phrases:
+            if len(ph.date) == 10 and ph.date.startswith(month) and self.says_end(doc[ph.sent : ph.end + 3]):
+                return ph.date
+        return month
 
     def says_end(self, span: Span) -> bool:
         return any(t.lemma_.lower() in self.ending_words for t in span)
@@ -112,7 +124,7 @@ class DateContext:
         places = {doc._.place.lower()} if doc._.place else set()
         if claim is not None:
             places.update(p.lower() for p in (claim.location, claim.region) if p)
-        for ent in sent.ents:
+        for ent in doc_index(doc).ents_in(sent):
             if ent.label_ in ("GPE", "LOC", "NORP"):
                 places.add(ent.text.lower())
         return places
@@ -124,12 +136,13 @@ class DateContext:
         for ph in doc._.time_phrases:
             by_sent.setdefault(ph.sent, []).append(ph)
         spans = claim_spans(doc)
+        index = doc_index(doc)
         claims_by_sent: dict[int, list[int]] = {}
         for k, span in enumerate(spans):
-            claims_by_sent.setdefault(span.sent.start, []).append(k)
+            claims_by_sent.setdefault(index.sent(span.start).start, []).append(k)
         out: list[Claim] = [s._.claim for s in spans]
         state = _Reading()
-        for sent in doc.sents:
+        for sent in index.sents:
             own = by_sent.get(sent.start, [])
             # count starts that only name an event or a pointer noun resolve now; one that
             # writes its year keeps it, or the day when the body writes the day it ended
@@ -146,8 +159,9 @@ class DateContext:
                 state.list_frame = None
             mine = claims_by_sent.get(sent.start, [])
             stated = self.stated_frame(own, [out[k] for k in mine], doc, published)
+            said = self.said_on(own, state, doc, published)  # the same for each figure of the sentence
             for k in mine:
-                out[k] = self.dated(out[k], own, stated, state, out, spans, k, sent, is_item, published)
+                out[k] = self.dated(out[k], own, stated, state, out, spans, k, sent, is_item, published, said)
             self.read(sent, own, stated, state, is_item, doc, published, [out[k] for k in mine])
         # the text states a date only when it is not the publication date ("to date", "so
         # far" and a total dated by publication stand for publication: decision 9)
@@ -155,9 +169,9 @@ class DateContext:
         set_claims(doc, list(zip(spans, out)))
         return doc
 
-    def dated(self, claim: Claim, own: list[TimePhrase], stated: Frame | None, state: "_Reading", out, spans, k: int, sent: Span, is_item: bool, published: str) -> Claim:
-        """A figure with the date and start its sentence gave it, or the context's."""
-        said = self.said_on(own, state, sent.doc, published)
+    def dated(self, claim: Claim, own: list[TimePhrase], stated: Frame | None, state: "_Reading", out, spans, k: int, sent: Span, is_item: bool, published: str, said: str) -> Claim:
+        """A figure with the date and start its sentence gave it, or the context's (`said`:
+        the day of an earlier statement the sentence reports, see said_on)."""
         if said and (claim.dated_by != "date" or claim.date == published):
             # "In the same reply, he said 1,480 deminers currently work ...": an earlier
             # statement's "now" is its own day
@@ -180,7 +194,10 @@ class DateContext:
 
     def inherited(self, claim: Claim, own: list[TimePhrase], stated: Frame | None, state: "_Reading", out, spans, k: int, sent: Span, is_item: bool, published: str) -> Frame | None:
         """The frame a figure its sentence did not date takes from the context, if any."""
-        kinds = {p.kind: p for p in reversed(own) if p.kind not in ("mirror", "relative") or self.governs(p, spans[k])}
+        # per kind, the sentence's first phrase of it ("the same period last year" and "the
+        # year before" only where they govern this figure); the rest is kept per sentence
+        kinds = dict(doc_index(sent.doc).memo(("phrase kinds", sent.start), lambda: {p.kind: p for p in reversed(own) if p.kind not in ("mirror", "relative")}))
+        kinds.update({p.kind: p for p in reversed(own) if p.kind in ("mirror", "relative") and self.governs(p, spans[k])})
         base = stated or state.frame
         if "mirror" in kinds:  # "over the same period last year": the frame a year back
             end = base.date if base is not None and base.date else published
@@ -329,7 +346,10 @@ class DateContext:
         dated = [(c.date, c.period_start) for c in claims if c.dated_by == "date" and c.date_at not in compared]
         dated += [("", p.begin) for c in claims if c.dated_by == "since" for p in own if p.start == c.since_at and p.begin]
         if dated:
-            date, start = max(dated, key=lambda d: (dated.count(d), -dated.index(d)))
+            # the most frequent, the first written of those (counted once, not once per figure)
+            counts = Counter(dated)
+            most = max(counts.values())
+            date, start = next(d for d in dated if counts[d] == most)
             return Frame(date, start, bool(start) or len(date) == 10)
         candidates = []
         for ph in own:
@@ -374,13 +394,12 @@ class DateContext:
         spec = self.domain.metric(claim.metric)
         wanted = set(spec.part_of) if spec else set()
         family = spec.family if spec else ""
-        sents = list(span.doc.sents)
-        index = {s.start: i for i, s in enumerate(sents)}
-        here = index[span.sent.start]
+        index = doc_index(span.doc)
+        here = index.sent_no(span.start)
         fallback = None
         for j in range(k - 1, -1, -1):
             other, other_span = out[j], spans[j]
-            if here - index[other_span.sent.start] > self.breakdown_reach:
+            if here - index.sent_no(other_span.start) > self.breakdown_reach:
                 break
             if not (other.date or other.period_start) or other.metric == "other":
                 continue

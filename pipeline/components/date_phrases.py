@@ -33,6 +33,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, load_domain
 from .claim import ensure_extensions
+from .index import doc_index
 
 MONTHS = {
     m: i
@@ -325,7 +326,7 @@ class PhraseFinder:
     def __call__(self, doc: Doc) -> Doc:
         published = doc._.published or ""
         found: list[TimePhrase] = []
-        for sent in doc.sents:
+        for sent in doc_index(doc).sents:
             found.extend(self.in_sentence(sent, published))
         for ph in found:
             ph.relative = in_relative_clause(doc[ph.attach])
@@ -350,7 +351,7 @@ class PhraseFinder:
             out.append(ph)
             return ph
 
-        text = sent.text
+        text = doc_index(doc).span_text(sent)
         low = text.lower()
         # pointers first: "over the same period last year", "since then", "the year before"
         for rx, kind in ((self.mirror, "mirror"), (self.since_pointers, "since_pointer"), (self.then_pointers, "then"), (self.statement_pointers, "said_pointer"), (self.pointers, "pointer"), (self.relative, "relative")):
@@ -422,7 +423,7 @@ class PhraseFinder:
             taken.update(ph.tokens)
             out.append(ph)
         # every other date entity: "in 2023", "as of 30 June", "on Sunday, March 2"
-        for ent in sent.ents:
+        for ent in doc_index(doc).ents_in(sent):
             if ent.label_ != "DATE" or any(t.i in taken for t in ent):
                 continue
             if self.names_a_thing(ent):
@@ -502,7 +503,7 @@ class PhraseFinder:
         2014" -> 2014-09-21, "since the end of the war in 1975" -> 1975; "" when it only names
         an event."""
         # "since the start of fiscal year 2025 on 1 October 2024": the most precise date in it
-        moments = [parse_moment(e.text, published) for e in span.ents if e.label_ == "DATE"]
+        moments = [parse_moment(e.text, published) for e in doc_index(span.doc).ents_in(span) if e.label_ == "DATE"]
         moments = [m for m in moments if m is not None and m.year is not None]
         if moments:
             return max(moments, key=lambda m: (m.day is not None, m.month is not None)).iso()

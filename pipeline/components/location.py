@@ -24,6 +24,7 @@ from spacy.util import filter_spans
 from ..domain import Domain, load_domain
 from ..places import Place, names_a_kind
 from .claim import claim_spans, set_claims
+from .index import doc_index
 from .syntax import number_token
 
 
@@ -163,16 +164,18 @@ class LocationFinder:
         mentions = self.resolve(self.places(doc))
         # the article's own place: the places it names, other than givers and currencies, and
         # the place its title names; an article that names none is about its outlet's place
-        votes = [(m, p) for m, p in mentions if self.not_about(m) not in ("giver", "money")] + self.named_in(doc._.title)
+        roles = [self.not_about(m) for m, _ in mentions]  # once per place named, not per figure
+        votes = [mp for mp, role in zip(mentions, roles) if role not in ("giver", "money")] + self.named_in(doc._.title)
         home = article_place(votes or self.named_in(doc._.outlet))
         doc._.place = home.country if home else ""
-        by_sentence: dict[int, list[tuple[Span, Place]]] = {}
-        for span, place in mentions:
-            if span.doc is doc:
-                by_sentence.setdefault(span.sent.start, []).append((span, place))
+        index = doc_index(doc)
+        by_sentence: dict[int, list[tuple[Span, Place]]] = {}  # the places each figure may be about
+        for (span, place), role in zip(mentions, roles):
+            if not role:
+                by_sentence.setdefault(index.sent_no(span.start), []).append((span, place))
         pairs = []
         for span in claim_spans(doc):
-            near = [(m, p) for m, p in by_sentence.get(span.sent.start, []) if not self.not_about(m)]
+            near = by_sentence.get(index.sent_no(span.start), [])
             where = home
             if near:
                 number = number_token(span)

@@ -25,6 +25,7 @@ DOT_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3}){2,}(?![\d.])")
 # "(1.238) mines", "Syria (884)": a number in brackets is read as the number
 BRACKETED = re.compile(r"\((\d[\d.,]*)\)")
 WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*|\d+(?:[.,]\d+)*")
+REPEATED = re.compile(r"\s*\((\d[\d,.]*)\)")  # "thirteen (13)": the number again in digits
 
 
 def uses_decimal_comma(text: str) -> bool:
@@ -51,17 +52,20 @@ class NumberReader:
         self.tens = {k: float(v) for k, v in words.get("tens", {}).items()}
         self.multipliers = {k: float(v) for k, v in words.get("scales", {}).items()}
         scale_words = sorted(self.multipliers, key=lambda w: (-len(w), w))
-        self.scale_after = re.compile(r"^\s*\)?\s*(?:" + "|".join(re.escape(w) for w in scale_words) + r"|bn|mn|m|b)\b", re.I)
+        # matched at a number's end (and currency_before within a reach before its start):
+        # copying the text before or after each number costs the square of a sentence's length
+        self.scale_after = re.compile(r"\s*\)?\s*(?:" + "|".join(re.escape(w) for w in scale_words) + r"|bn|mn|m|b)\b", re.I)
         units = sorted(domain.glued_units, key=lambda u: (-len(u), u))
         self.glued = re.compile(r"(?<=\d)-(" + "|".join(re.escape(u).replace(r"\ ", "[- ]") for u in units) + r")\b", re.I) if units else None
         self.thousands_units = re.compile(
             r"^\s*\)?\s*(?:" + "|".join(re.escape(u) for u in sorted(domain.thousands_dot_units, key=lambda u: (-len(u), u))) + r")\b", re.I
         )
         self.decimal_units = re.compile(
-            r"^\s*\)?\s*(?:" + "|".join(re.escape(u) for u in sorted(domain.decimal_dot_units, key=lambda u: (-len(u), u))) + r")(?![\w])", re.I
+            r"\s*\)?\s*(?:" + "|".join(re.escape(u) for u in sorted(domain.decimal_dot_units, key=lambda u: (-len(u), u))) + r")(?![\w])", re.I
         )
         currency = [s for spec in domain.currencies.values() for s in spec["before"]]
         self.currency_before = re.compile(r"(?:" + "|".join(re.escape(c) for c in sorted(currency, key=lambda c: (-len(c), c))) + r")\s?\(?$")
+        self.currency_reach = max((len(c) for c in currency), default=0) + 3  # a sign, a space, a bracket, a line end
 
     # -- separators ------------------------------------------------------------------------
     def separators(self, text: str, decimal_comma: bool) -> str:
@@ -86,11 +90,10 @@ class NumberReader:
         # one dot before three digits
         if decimal_comma:
             return ","  # dots group thousands everywhere in such copy: "COP 48.500 million"
-        after = text[m.end() :]
-        if self.scale_after.match(after):
+        if self.scale_after.match(text, m.end()):
             return "."  # "39.675 million": a number of millions has no thousands
-        before = text[: m.start()]
-        if self.currency_before.search(before) or self.decimal_units.match(after):
+        before = self.currency_before.search(text, max(0, m.start() - self.currency_reach), m.start())
+        if before or self.decimal_units.match(text, m.end()):
             return "."  # "2.375 hectares", "$1.250": a decimal in copy with no other sign
         return ","  # "1.238 mines", "8.250 square meters": things and square metres are whole
 
@@ -204,11 +207,11 @@ class NumberReader:
             digits = _digits(r.value, r.end - r.start, plain[r.start : r.end])
             if digits is None:
                 continue
-            again = re.match(r"\s*\((\d[\d,.]*)\)", text[r.end :])  # the brackets are spaces in `plain` by now
+            again = REPEATED.match(text, r.end)  # the brackets are spaces in `plain` by now
             if again and _plain_float(again.group(1).replace(".", "")) == r.value:
                 # "thirteen (13) persons": the number written twice is one figure
-                out[r.end : r.end + again.end()] = " " * again.end()
-                r = Rewrite(r.start, r.end + again.end(), r.value)
+                out[r.end : again.end()] = " " * (again.end() - r.end)
+                r = Rewrite(r.start, again.end(), r.value)
             # digits at the right end, beside the unit word that may follow
             out[r.start : r.end] = digits.rjust(r.end - r.start)
             rewrites.append(r)

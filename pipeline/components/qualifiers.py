@@ -15,7 +15,8 @@ from spacy.tokens import Doc, Span
 
 from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
-from .syntax import number_token
+from .index import sent_of
+from .syntax import children, number_token
 
 
 def _phrases(table: dict[str, tuple[str, ...]]) -> list[tuple[list[str], str]]:
@@ -33,10 +34,11 @@ def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int,
     """(qualifier, first token index of the hedge) or ("", span.start)."""
     doc = span.doc
     start = span.start
+    sent_start = sent_of(span).start
     # a currency sign or "US" before the number belongs to the figure already
     words = []
     i = start - 1
-    while i >= span.sent.start and len(words) < max_words:
+    while i >= sent_start and len(words) < max_words:
         words.insert(0, doc[i].lower_)
         i -= 1
     for phrase, qualifier in table:
@@ -44,7 +46,7 @@ def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int,
         if n <= len(words) and words[len(words) - n :] == phrase:
             if any(doc[i].dep_ == "prt" for i in range(start - n, start)):
                 continue  # "handed over 75 hectares": a verb's particle, not a hedge
-            before = doc[start - n - 1] if start - n - 1 >= span.sent.start else None
+            before = doc[start - n - 1] if start - n - 1 >= sent_start else None
             if before is not None and before.lemma_.lower() in not_after:
                 continue  # "spread over 312 minefields": a preposition after a verb of extent
             if before is not None and (before.like_num or before.lower_ in ("million", "billion", "thousand", "bn", "m")) and n == 1:
@@ -55,7 +57,7 @@ def hedge_before(span: Span, table: list[tuple[list[str], str]], max_words: int,
 
 def hedge_after(span: Span, table: list[tuple[list[str], str]]) -> tuple[str, int]:
     doc = span.doc
-    words = [t.lower_ for t in doc[span.end : min(span.end + 4, span.sent.end)]]
+    words = [t.lower_ for t in doc[span.end : min(span.end + 4, sent_of(span).end)]]
     # "1,000 or more mines" / "300-plus"
     for phrase, qualifier in table:
         n = len(phrase)
@@ -68,7 +70,7 @@ def _without_conjuncts(tok):
     """A token and its subtree without the coordinated items after it: the first item of a
     list, not the hedge of its last ("3,914 mines, 41 mines and more than 9,600 items")."""
     yield tok
-    for c in tok.children:
+    for c in children(tok):
         if c.dep_ not in ("conj", "cc", "appos"):
             yield from _without_conjuncts(c)
 
@@ -101,12 +103,13 @@ class QualifierFinder:
             grown[k] = Span(doc, start, end) if q else span
         # a hedge heading a coordinated list covers the figures in it
         by_token = {t.i: k for k, s in enumerate(spans) for t in s}
+        heads: dict[int, str] = {}
         pairs = []
         for k, span in enumerate(spans):
             claim: Claim = span._.claim
             q = direct[k]
             if not q:
-                q = self._inherited(span, by_token, direct)
+                q = self._inherited(span, by_token, direct, heads)
             if claim.bound:
                 q = claim.bound
             new = grown[k]
@@ -115,7 +118,9 @@ class QualifierFinder:
         return doc
 
     @staticmethod
-    def _inherited(span: Span, by_token: dict[int, int], direct: dict[int, str]) -> str:
+    def _inherited(span: Span, by_token: dict[int, int], direct: dict[int, str], heads: dict[int, str]) -> str:
+        """The hedge of the list the figure is an item of; `heads` keeps each list head's,
+        found once (every item of a long list asks)."""
         tok = number_token(span)
         # climb to the noun phrase the figure heads ("$25 billion" -> "billion")
         while tok.dep_ in ("nummod", "quantmod", "compound") and tok.head.i != tok.i:
@@ -126,11 +131,10 @@ class QualifierFinder:
         # "nearly 300 AP mines, 120 AT mines and 45 submunitions": the head of the whole list
         while first.dep_ in ("conj", "appos") and first.head.i != first.i:
             first = first.head
-        if any(c.dep_ in ("acl", "relcl") for c in list(tok.children) + list(first.children)):
+        if children(tok, "acl", "relcl") or children(first, "acl", "relcl"):
             return ""  # "over 30,000 killed and one million expelled": two clauses, not a list
-        own = [first] + [c for c in first.children if c.dep_ in ("nummod", "quantmod", "compound", "advmod")]
-        for t in (t for o in own for t in _without_conjuncts(o)):
-            k = by_token.get(t.i)
-            if k is not None and direct.get(k):
-                return direct[k]
-        return ""
+        if first.i not in heads:
+            own = [first] + children(first, "nummod", "quantmod", "compound", "advmod")
+            found = (by_token.get(t.i) for o in own for t in _without_conjuncts(o))
+            heads[first.i] = next((direct[k] for k in found if k is not None and direct.get(k)), "")
+        return heads[first.i]

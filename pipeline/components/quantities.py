@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from ..domain import Domain, bag_matches, load_domain
 from .claim import Claim, set_claims
+from .index import doc_index
 from .numbers import NumberReader, expand, uses_decimal_comma
 from .syntax import words
 
@@ -154,7 +155,7 @@ class Patterns:
         )
         # "another decade", "a further year": one of the unit
         self.more_unit = re.compile(rf"(?<![\w.,])(?:{more_before})\s+(?P<unit>year|decade)\b", re.I)
-        self.scale_after = re.compile(rf"^\s*(?P<scalew>{scw})\b", re.I)
+        self.scale_after = re.compile(rf"\s*(?P<scalew>{scw})\b", re.I)  # matched at a figure's end
         self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         cb = _alts(before)
         self.range = re.compile(
@@ -224,13 +225,36 @@ def _unit_written(surface: str) -> bool:
     return bool(rest) and rest not in ("a", "an", "a.", "s", "m")
 
 
-def _unit_of_following(text: str, domain: Domain) -> tuple[str, float]:
-    """The unit written right after a number: quantulum3 reads '7 million hectares'."""
-    for value, name, start, _end, _unc in _quantulum(text):
-        if start == 0 and name in domain.quantulum_units:
-            canonical, factor = domain.quantulum_units[name]
-            return canonical, factor
-        break
+# how far quantulum3 is made to read from a figure's start at first, and how far inside
+# that window what it reads there (and the quantity after it, a range's other end) must end
+# to be what it reads in the whole rest of the sentence
+LEAD_WINDOW = 128
+LEAD_MARGIN = 64
+
+
+def _leading(text: str, start: int) -> tuple[float, str, int, int, bool] | None:
+    """The quantity quantulum3 reads right at `start` in the rest of the text (None when
+    the first one it reads there starts later). Read from a window that doubles until that
+    quantity and the next end well inside it, the rest of the sentence once at the most:
+    reading all of it again for each figure costs the square of the sentence's length (a
+    table of numbers is one sentence)."""
+    size = LEAD_WINDOW
+    while start + size < len(text):
+        found = _quantulum(text[start : start + size])
+        if not found or found[0][2] != 0:
+            return None  # what starts right there fits the window whole
+        if len(found) >= 2 and found[1][3] <= size - LEAD_MARGIN:
+            return found[0]  # the first ends before the second, well inside
+        size *= 2
+    found = _quantulum(text[start:])
+    return found[0] if found and found[0][2] == 0 else None
+
+
+def _unit_of_following(text: str, start: int, domain: Domain) -> tuple[str, float]:
+    """The unit written right after a number at `start`: quantulum3 reads '7 million hectares'."""
+    q = _leading(text, start)
+    if q is not None and q[1] in domain.quantulum_units:
+        return domain.quantulum_units[q[1]]
     return "count", 1.0
 
 
@@ -243,14 +267,19 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         return (shared or {}).get(key, key)
 
     found: list[Found] = []
-    taken: list[tuple[int, int]] = []
+    # the characters a figure already stands on: a look per figure, not one per pair of
+    # figures (a table of numbers is one long sentence)
+    taken = bytearray(len(text))
 
     def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+        return taken.find(1, s, e) < 0
+
+    def take(s: int, e: int) -> None:
+        taken[s:e] = b"\x01" * (e - s)
 
     def add(s: int, e: int, value: float, unit: str, bound: str = "") -> None:
         found.append(Found(s + offset, e + offset, value, unit, bound))
-        taken.append((s, e))
+        take(s, e)
 
     for m in pat.more_years.finditer(text):
         if free(m.start(), m.end()):
@@ -269,7 +298,7 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         a, b = m["a"], m["b"]
         sa, sb = m["sa"], m["sb"]
         is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
-        measured = not (m["kw"] or sb or m["cura"] or m["curb"] or m["cur"]) and _unit_of_following(text[m.start("b") :], domain)[0] != "count"
+        measured = not (m["kw"] or sb or m["cura"] or m["curb"] or m["cur"]) and _unit_of_following(text, m.start("b"), domain)[0] != "count"
         if is_years or not (m["kw"] or sb or m["cura"] or m["curb"] or measured):
             continue  # "2020-2023", "May 24-26": not a range of figures; "300-400 hectares" is
         if YEAR_LIKE.match(a) and not (sa or m["cura"]) and re.search(r"\b(?:since|in|from|by|until|of)\s*$", text[: m.start()], re.I):
@@ -287,11 +316,10 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         elif m["cur"]:
             unit, factor = currency(pat.cur_after[m["cur"].lower()]), 1.0
         else:
-            unit, factor = _unit_of_following(text[m.start("b") :], domain)
+            unit, factor = _unit_of_following(text, m.start("b"), domain)
             if unit != "count":
                 # extend the second figure over its unit
-                for _v, _n, s, e, _u in _quantulum(text[m.start("b") :])[:1]:
-                    end_b = max(end_b, m.start("b") + e)
+                end_b = max(end_b, m.start("b") + _leading(text, m.start("b"))[3])
         a_start = m.start("cura") if m["cura"] else m.start("a")
         a_end = m.end("sa") if sa else m.end("a")
         b_start = m.start("curb") if m["curb"] else m.start("b")
@@ -313,10 +341,10 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
     parsed = list(_quantulum(text))
     for k, (value, name, s, e, uncertain) in enumerate(parsed):
         # quantulum3 sometimes stops before a scale word ("some 6 million hectares" -> 6)
-        if pat.scale_after.match(text[e:]):
-            again = _quantulum(text[s:])
-            if again and again[0][2] == 0:
-                v2, n2, _s2, e2, u2 = again[0]
+        if pat.scale_after.match(text, e):
+            again = _leading(text, s)
+            if again is not None:
+                v2, n2, _s2, e2, u2 = again
                 parsed[k] = (v2, n2, s, s + e2, u2)
     # "three thousand and 45": one number written in two parts
     merged = []
@@ -338,7 +366,7 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         elif _ENTITY.get(name) in domain.measures_not_counted:
             # "60 mm", "41 tonnes", "20-30 centimetres": a measure written with its unit that
             # no metric counts; the number is no count of things either
-            taken.append((s, e))
+            take(s, e)
         else:
             # an invented or unsupported unit: keep the bare number if one leads the surface
             lead = re.match(NUM, surface)
@@ -353,9 +381,9 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
     for m in re.finditer(rf"(?<![\w.,]){NUM}(?![\d])", text):
         if not free(m.start(), m.end()):
             continue
-        again = _quantulum(text[m.start() :])
-        if again and again[0][2] == 0 and not again[0][4]:
-            v2, n2, _s2, e2, _u = again[0]
+        again = _leading(text, m.start())
+        if again is not None and not again[4]:
+            v2, n2, _s2, e2, _u = again
             if free(m.start(), m.start() + e2):
                 add_parsed(v2, n2, m.start(), m.start() + e2)
                 continue
@@ -366,30 +394,31 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
 def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     """Figures that are never claims of any kind: dates, ordinals, labels, vague amounts."""
     doc = span.doc
-    for ent in span.sent.ents:
-        overlaps = ent.start_char < found.end and found.start < ent.end_char
-        if not overlaps:
-            continue
+    index = doc_index(doc)
+    text = index.text
+    sent_no = index.sent_no(span.start)
+    sent = index.sents[sent_no]
+    for ent in index.ents_over(sent, found.start, found.end):
         if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(ent.text) or YEAR_LIKE.match(span.text.strip())):
             return True  # "May 24-26", "2024", "4 a.m.": a number inside a date; the tagger
             # also calls "five thousand two hundred and forty" a date, which it is not
         if ent.label_ == "ORDINAL":
             return True
-    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", doc.text[found.end : found.end + 10], re.I):
+    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", text[found.end : found.end + 10], re.I):
         return True  # "eighty years after the battles": a point in time, not a duration
     if kind == "duration":
-        for ent in span.sent.ents:
+        for ent in index.ents_over(sent, span.start_char, span.end_char):
             longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
             if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
                 return True  # "the first two months of 2024" is a date, not a duration
     # "one in four of the shells", "1 in 5 children": a ratio, both its numbers
     if kind == "count" and (
-        (found.value == 1 and re.match(r"\s+in\s+(?:every\s+)?\w", doc.text[found.end : found.end + 12], re.I))
-        or re.search(r"\b(?:one|1)\s+in\s+(?:every\s+)?$", doc.text[max(0, found.start - 16) : found.start], re.I)
+        (found.value == 1 and re.match(r"\s+in\s+(?:every\s+)?\w", text[found.end : found.end + 12], re.I))
+        or re.search(r"\b(?:one|1)\s+in\s+(?:every\s+)?$", text[max(0, found.start - 16) : found.start], re.I)
     ):
         return True
     # "a 12-year-old", "9-year-old": an age
-    if re.match(r"^[\s-]*old\b", doc.text[found.end : found.end + 6], re.I):
+    if re.match(r"^[\s-]*old\b", text[found.end : found.end + 6], re.I):
         return True
     # "a third", "half": a fraction written in words is a share of something, not a figure
     if found.value != int(found.value) and not re.search(r"\d", span.text):
@@ -400,13 +429,12 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     # "3 May", "May 3": a day of a month, tagged as a date or not
     if kind == "count":
         pat = _patterns(domain)
-        sent = span.sent
-        after = doc.text[found.end : min(found.end + 12, sent.end_char)]
-        before = doc.text[max(sent.start_char, found.start - 12) : found.start]
+        after = text[found.end : min(found.end + 12, sent.end_char)]
+        before = text[max(sent.start_char, found.start - 12) : found.start]
         if found.value < 32 and (pat.month.match(after) or pat.month_before.search(before)):
             return True
     prev = doc[span.start - 1] if span.start > 0 else None
-    if prev is not None and prev.sent == span.sent:
+    if prev is not None and index.sent_no(prev.i) == sent_no:
         if prev.lower_ in domain.label_words or prev.lower_.rstrip(".") in domain.label_words:
             return True
         if prev.text in ("#", "№"):
@@ -416,7 +444,7 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
         return True
     if kind == "count" and YEAR_LIKE.match(span.text.strip()):
         nxt = doc[span.end] if span.end < len(doc) else None
-        if nxt is None or nxt.pos_ not in ("NOUN", "ADJ", "PROPN") or nxt.sent != span.sent:
+        if nxt is None or nxt.pos_ not in ("NOUN", "ADJ", "PROPN") or index.sent_no(nxt.i) != sent_no:
             return True
     return False
 
@@ -483,6 +511,7 @@ class QuantityFinder:
         is a figure of 1 when the person it counts is the one a casualty verb of the taxonomy
         acts on, or a state word ("dead", "wounded") follows it."""
         taken = {t.i for span, _c in pairs for t in span}
+        index = doc_index(doc)
         out = []
         for tok in doc:
             if tok.lower_ != "one" or tok.i in taken:
@@ -490,7 +519,7 @@ class QuantityFinder:
             j = tok.i + 1
             if j < len(doc) and doc[j].i == tok.head.i and doc[j].pos_ == "NOUN":
                 j += 1  # "one soldier dead"
-            if j < len(doc) and doc[j].lower_ in self.states and doc[j].sent == tok.sent:
+            if j < len(doc) and doc[j].lower_ in self.states and index.sent_no(j) == index.sent_no(tok.i):
                 out.append((doc[tok.i : tok.i + 1], Claim(value=1.0, unit="count", kind="count")))
                 continue
             if tok.dep_ != "nummod":
@@ -504,15 +533,17 @@ class QuantityFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         pairs = []
-        decimal_comma = uses_decimal_comma(doc.text)
-        shared = self.shared_codes(doc.text)
-        for sent in doc.sents:
-            if not self.has_number.search(sent.text) and not _patterns(self.domain).more_unit.search(sent.text):
+        index = doc_index(doc)
+        decimal_comma = uses_decimal_comma(index.text)
+        shared = self.shared_codes(index.text)
+        for sent in index.sents:
+            text = index.span_text(sent)
+            if not self.has_number.search(text) and not _patterns(self.domain).more_unit.search(text):
                 continue  # no number, in digits or words, and no "another decade"
-            plain, rewrites = self.reader.reading_text(sent.text, decimal_comma)
+            plain, rewrites = self.reader.reading_text(text, decimal_comma)
             for f in find_in_text(plain, sent.start_char, self.domain, shared):
                 start, end = expand(f.start - sent.start_char, f.end - sent.start_char, rewrites)
-                if ")" in sent.text[start:end] and "(" not in sent.text[start:end] and start and sent.text[start - 1] == "(":
+                if ")" in text[start:end] and "(" not in text[start:end] and start and text[start - 1] == "(":
                     start -= 1  # "(39.675) million US dollars": the surface keeps both brackets
                 f = replace(f, start=start + sent.start_char, end=end + sent.start_char)
                 if f.end - f.start > self.max_surface_chars:

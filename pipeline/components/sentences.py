@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, load_domain
 from .claim import ensure_extensions
+from .index import DocIndex, doc_index, doc_text
 
 ENDS_SENTENCE = re.compile(r"[.!?:;\"'”’)]\s*$")
 SECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?$")
 NUMBERED = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))$")
+NOT_A_START = 2**64 - 1  # -1, "not a sentence start", as Doc.to_array writes it (unsigned)
 
 
 @Language.factory("claim_sentences", default_config={"models_dir": None})
@@ -32,7 +35,7 @@ def make_sentences(nlp: Language, name: str, models_dir: str | None):
 
 def line_start(tok: Token) -> bool:
     """The first word of a line (spaces before it allowed)."""
-    text = tok.doc.text
+    text = doc_text(tok.doc)
     i = tok.idx - 1
     while i >= 0 and text[i] in " \t\u00a0":
         i -= 1
@@ -51,12 +54,16 @@ def _text_before(text: str, idx: int, n: int) -> str:
 def item_line(sent: Span) -> bool:
     """A sentence on a line that starts with a bullet: a list item, or the rest of one after
     a dash ("- 18 teams were in the field - some 260 staff in all"); a line that ends with a
-    colon introduces a list ("📊 Since 2022, the teams have:"), whatever it starts with."""
-    doc = sent.doc
-    if sent.text.rstrip().endswith(":"):
+    colon introduces a list ("📊 Since 2022, the teams have:"), whatever it starts with.
+    Worked out once per sentence: the steps ask for every figure and every list item."""
+    index = doc_index(sent.doc)
+    return index.memo(("item_line", sent.start, sent.end), lambda: _item_line(sent, index))
+
+
+def _item_line(sent: Span, index: DocIndex) -> bool:
+    if index.span_text(sent).rstrip().endswith(":"):
         return False
-    line_start = doc.text.rfind("\n", 0, sent.start_char) + 1
-    first = doc.char_span(line_start, sent.end_char, alignment_mode="expand")
+    first = sent.doc.char_span(index.line_start(sent.start_char), sent.end_char, alignment_mode="expand")
     if first is None:
         return bool(sent[0]._.bullet)
     lead = next((t for t in first if not t.is_space), None)
@@ -66,7 +73,8 @@ def item_line(sent: Span) -> bool:
 def opens_with(sent: Span, phrases: tuple[str, ...]) -> bool:
     """The sentence (past a bullet or a quote) starts with one of these phrases, lower case:
     "Of these, 29 were shells", "Including 12 children"."""
-    start = sent.text.lower().lstrip(" -•*\"'“‘")
+    index = doc_index(sent.doc)
+    start = index.memo(("opening", sent.start, sent.end), lambda: index.span_text(sent).lower().lstrip(" -•*\"'“‘"))
     return any(start.startswith(w + " ") or start.startswith(w + ",") for w in phrases)
 
 
@@ -99,21 +107,24 @@ class SentenceMarker:
     def paired(self, dash: Token) -> bool:
         """"About 30% of the territory — roughly 9 400 km² — is mined": two spaced dashes of
         the same kind on one line, close together, enclose an aside."""
-        doc = dash.doc
-        line_end = doc.text.find("\n", dash.idx)
-        line_end = len(doc.text) if line_end < 0 else line_end
-        line_start = doc.text.rfind("\n", 0, dash.idx) + 1
+        text = doc_text(dash.doc)
+        # the line's ends, looked for only as far as an aside may reach
+        line_end = text.find("\n", dash.idx, dash.idx + 120)
+        line_end = min(len(text), dash.idx + 120) if line_end < 0 else line_end
+        line_start = text.rfind("\n", max(0, dash.idx - 120), dash.idx) + 1
         mark = f" {dash.text} "
-        before = doc.text.rfind(mark, max(line_start, dash.idx - 120), dash.idx)
-        after = doc.text.find(mark, dash.idx + 1, min(line_end, dash.idx + 120))
+        before = text.rfind(mark, max(line_start, dash.idx - 120), dash.idx)
+        after = text.find(mark, dash.idx + 1, line_end)
         return before >= 0 or after >= 0
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        starts: dict[int, bool] = {}  # token -> whether it starts a sentence, set at the end
         for tok in doc:
             if tok.is_space:
                 continue
-            if tok.like_num and tok.i > 0 and _text_before(doc.text, tok.idx, self.currency_width).endswith(self.currency_ends):
-                tok.is_sent_start = False
+            if tok.like_num and tok.i > 0 and _text_before(text, tok.idx, self.currency_width).endswith(self.currency_ends):
+                starts[tok.i] = False
                 continue
             nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
             # "approx. USD", tokenized "approx" "." or "approx."
@@ -121,25 +132,39 @@ class SentenceMarker:
                 tok.text == "." and tok.i > 0 and doc[tok.i - 1].lower_ in self.abbreviations and not doc[tok.i - 1].whitespace_
             )
             if abbreviation and nxt is not None and not nxt.is_space and not line_start(nxt):
-                nxt.is_sent_start = False
+                starts[nxt.i] = False
             if line_start(tok):
-                prev_line = _text_before(doc.text, tok.idx, 1)
+                prev_line = _text_before(text, tok.idx, 1)
                 bullet = self.is_bullet(tok) and nxt is not None and not nxt.is_space
                 # a hard-wrapped line that goes on with a small letter continues its sentence
                 wrapped = prev_line and not ENDS_SENTENCE.search(prev_line) and tok.text[:1].islower()
                 if tok.i > 0 and (bullet or not wrapped):
-                    tok.is_sent_start = True
+                    starts[tok.i] = True
                 if bullet:
                     tok._.bullet = True
-                    nxt.is_sent_start = False
+                    starts[nxt.i] = False
                 continue
             # "Sarajevo, 16 November 2023 – The European Union ...", "... 8 wounded - nine of
             # the 11 victims": a spaced dash before a word starts a sentence; "1 July – 30
             # September" and "5 - 7 million" join two numbers and do not
             if tok.text in self.dashes and tok.i > 0 and nxt is not None and tok.whitespace_ and doc[tok.i - 1].whitespace_:
                 if nxt.is_alpha and not doc[tok.i - 1].is_space and not self.paired(tok):
-                    nxt.is_sent_start = True
+                    starts[nxt.i] = True
+        set_sentence_starts(doc, starts)
         return doc
+
+
+def set_sentence_starts(doc: Doc, starts: dict[int, bool]) -> None:
+    """Mark these tokens as starting a sentence or not, all in one go: spaCy's
+    ``token.is_sent_start = ...`` looks through the whole doc for a parse each time, which
+    costs the square of the article's length."""
+    if not starts:
+        return
+    marks = doc.to_array(SENT_START)
+    for i, start in starts.items():
+        marks[i] = 1 if start else NOT_A_START
+    doc.from_array(SENT_START, marks)
+
 
 
 ensure_extensions()
