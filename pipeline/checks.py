@@ -139,14 +139,17 @@ def period_key(text: str, cfg: CheckConfig) -> str:
     return str(text or "")[: PRECISION[cfg.period]]
 
 
-def scope_of(metric: str, date_text: str, period_start: str, levels: frozenset[str]) -> str:
+def scope_of(metric: str, date_text: str, period_start: str, levels: frozenset[str], basis: str = "") -> str:
     """What kind of figure a claim is: a level as of its date, a count since a stated
-    start, a count within the year or the month its date names, or a count on the day
-    its date names (a single event, or a total whose start is not stated)."""
+    start, a count to date whose start is not stated (dated only by its publication), a
+    count within the year or the month its date names, or a count on the day its date
+    names (a single event)."""
     if metric in levels:
         return "level"
     if str(period_start or "").strip():
         return f"since {str(period_start).strip()[:7]}"  # "since 2020-11" and "since 2020-11-10" are one start
+    if basis == "published":
+        return "to date"
     return {4: "in the year", 7: "in the month"}.get(len(str(date_text).strip()), "on the day")
 
 
@@ -285,7 +288,7 @@ def prepare(claims: pd.DataFrame, cfg: CheckConfig) -> pd.DataFrame:
     spans = [date_span(d) for d in df["date"]]
     df["_first"] = [s[0] for s in spans]
     df["_last"] = [s[1] for s in spans]
-    df["_scope"] = [scope_of(m, d, p, cfg.levels) for m, d, p in zip(df["metric"], df["date"], df["period_start"])]
+    df["_scope"] = [scope_of(m, d, p, cfg.levels, b) for m, d, p, b in zip(df["metric"], df["date"], df["period_start"], df["date_basis"])]
     df["_when"] = [compared_date(sc, d, cfg) for sc, d in zip(df["_scope"], df["date"])]
     df["_total"] = False
     if not df.empty:

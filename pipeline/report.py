@@ -220,7 +220,7 @@ def report_context(
     df["value"] = df["value"].astype(float)
     df["region"] = df["region"].astype(str).str.strip()
     df["place"] = [loc.strip() or style.no_place for loc in df["location"].astype(str)]
-    df["scope"] = [scope_of(m, d, p, cfg.levels) for m, d, p in zip(df["metric"], df["date"], df["period_start"])]
+    df["scope"] = [scope_of(m, d, p, cfg.levels, b) for m, d, p, b in zip(df["metric"], df["date"], df["period_start"], df["date_basis"])]
     sources = {aid: _source(articles.get(aid), aid) for aid in sorted(set(df["article_id"]))}
     df["source_label"] = [sources[a]["label"] for a in df["article_id"]]
     df["figure"] = [style.figure(v, q, u) for v, q, u in zip(df["value"], df["qualifier"], df["unit"])]

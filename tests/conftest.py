@@ -40,7 +40,7 @@ def claims_table(claims: list[dict]) -> pd.DataFrame:
                 "unit": c.get("unit", "count"),
                 "qualifier": c.get("qualifier", "exact"),
                 "date": str(c["date"]),
-                "date_basis": "stated",
+                "date_basis": c.get("basis", "stated"),
                 "period_start": str(c.get("period_start", "")),
                 "surface": surface,
                 "sentence": sentence,
