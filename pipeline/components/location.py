@@ -28,17 +28,6 @@ from .index import doc_index
 from .syntax import number_token
 
 
-def place_name(ent: Span) -> str:
-    """'Azerbaijan’s' -> 'Azerbaijan'; 'the Karabakh' -> 'Karabakh'."""
-    text = ent.text.strip()
-    for suffix in ("’s", "'s", "’", "'"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-    if text.lower().startswith("the "):
-        text = text[4:]
-    return text.strip()
-
-
 def tree_distance(a: Token, b: Token) -> int:
     """Edges between two tokens in the dependency tree."""
     up_a = {a.i: 0}
@@ -144,13 +133,17 @@ class LocationFinder:
     def resolve(self, spans: list[Span]) -> list[tuple[Span, Place]]:
         """Each name that is a place, with its place. Countries first, so that a city or
         region name resolves inside the countries the article names when it can."""
-        named = {p.code for p in (self.gazetteer.lookup(place_name(sp)) for sp in spans) if p is not None and not p.region}
+        # the gazetteer folds "the", possessives and kind words itself ("the Kharkiv Oblast's")
+        first = [self.gazetteer.lookup(sp.text) for sp in spans]
+        named = {p.code for p in first if p is not None and not p.region}
+
         # a LOC entity (a range, a sea, "the south") is a city only when it says so ("Kharkiv region")
         def cities(span: Span) -> bool:
             after = span.doc[span.end].text if span.end < len(span.doc) else ""
             return span.label_ != "LOC" or names_a_kind(span.text) or names_a_kind(after)
 
-        found = [(span, self.gazetteer.lookup(place_name(span), prefer=named, cities=cities(span))) for span in spans]
+        # a country is the same whatever else the article names; only regions and cities look again
+        found = [(sp, p if p is not None and not p.region else self.gazetteer.lookup(sp.text, prefer=named, cities=cities(sp))) for sp, p in zip(spans, first)]
         return [(span, place) for span, place in found if place is not None]
 
     def named_in(self, text: str) -> list[tuple[Span, Place]]:
