@@ -1,5 +1,5 @@
-"""Articles into batches, and batches through the pipeline: in this process or on a pool
-of local worker processes (pipeline.cluster does the same on Dask workers).
+"""Articles into batches, and batches through the pipeline (pipeline.nlp): in this process
+or on a pool of local worker processes (pipeline.cluster does the same on Dask workers).
 
 Every runner is driven from the calling thread: the caller's generator of batches, which
 reads the corpus and the result cache, is only ever advanced there, and results come
@@ -15,10 +15,12 @@ from collections import deque
 from itertools import chain
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from .corpus import Article
+
 T = TypeVar("T")
 R = TypeVar("R")
 # the fork server imports these once; each worker then forks from it and builds its pipeline
-PRELOAD = ["pipeline.extract"]
+PRELOAD = ["pipeline.nlp"]
 
 
 class ClusterError(RuntimeError):
@@ -71,3 +73,20 @@ def run_in_pool(
         while pending:
             done, result = pending.popleft()
             yield done, result.get()
+
+
+# -- pool workers: each builds the pipeline once --------------------------------------------
+_WORKER: dict[str, object] = {}
+
+
+def worker_init(models_dir: str | None) -> None:
+    from .nlp import build_nlp
+
+    _WORKER["nlp"] = build_nlp(models_dir)
+
+
+def worker_run(batch: list[Article], keep_other: bool):
+    """A batch's rows and failures (pipeline.nlp.batch_result) in a pool worker."""
+    from .nlp import batch_result
+
+    return batch_result(batch, _WORKER["nlp"], keep_other)  # type: ignore[arg-type]

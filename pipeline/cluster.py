@@ -20,7 +20,7 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import dask
 from distributed import Client, LocalCluster, as_completed
@@ -28,11 +28,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from .batches import ClusterError
 from .corpus import Article
-
-# what pipeline.extract hands over: how to build the pipeline from a models folder, and
-# the task that turns a batch into (rows by article id, failures)
-Build = Callable[[Path], Any]
-Task = Callable[[list[Article], Any, bool], Any]
+from .nlp import BatchResult, batch_result, build_nlp
 
 PLUGIN_NAME = "mine-claims-pipeline"
 CONNECT_TIMEOUT_S = 15.0
@@ -56,7 +52,7 @@ def models_payload(models_dir: str | Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(root.iterdir()) if p.is_file()}
 
 
-def load_pipeline(models: dict[str, bytes], digest: str, build: Build) -> None:
+def load_pipeline(models: dict[str, bytes], digest: str) -> None:
     """Build the pipeline in this worker process from the shipped models (once per digest)."""
     with _LOCK:
         if _STATE.get("digest") == digest:
@@ -64,7 +60,7 @@ def load_pipeline(models: dict[str, bytes], digest: str, build: Build) -> None:
         folder = Path(tempfile.mkdtemp(prefix="mine-claims-models-"))
         for name, data in models.items():
             (folder / name).write_bytes(data)
-        nlp = build(folder)
+        nlp = build_nlp(folder)
         old = _STATE.get("folder")
         _STATE.update(nlp=nlp, digest=digest, folder=folder, loads=_STATE["loads"] + 1)
         if old:
@@ -82,21 +78,20 @@ class PipelinePlugin(WorkerPlugin):
 
     name = PLUGIN_NAME
 
-    def __init__(self, models: dict[str, bytes], digest: str, build: Build):
+    def __init__(self, models: dict[str, bytes], digest: str):
         self.models = models
         self.digest = digest
-        self.build = build
 
     def setup(self, worker) -> None:
-        load_pipeline(self.models, self.digest, self.build)
+        load_pipeline(self.models, self.digest)
 
 
-def run_batch(batch: list[Article], keep_other: bool, digest: str, task: Task) -> Any:
+def run_batch(batch: list[Article], keep_other: bool, digest: str) -> BatchResult:
     """One task: the rows of a batch of articles, and the articles that failed."""
     if _STATE.get("digest") != digest:
         raise ClusterError(f"worker has no pipeline for models {digest} (the worker plugin did not run)")
     with _LOCK:  # one pipeline per process: tasks on threads of one worker take turns
-        return task(batch, _STATE["nlp"], keep_other)
+        return batch_result(batch, _STATE["nlp"], keep_other)
 
 
 @contextmanager
@@ -151,8 +146,6 @@ def run_batches(
     models_dir: str | Path,
     digest: str,
     keep_other: bool,
-    build: Build,
-    task: Task,
     workers: int = 2,
 ) -> Iterator[tuple[list[Article], Any]]:
     """Yield (batch, task result) as tasks finish; at the end, raise ClusterError naming
@@ -161,7 +154,7 @@ def run_batches(
     lost: list[str] = []
     reasons: set[str] = set()
     with connect(scheduler, workers) as client:
-        client.register_plugin(PipelinePlugin(models_payload(models_dir), digest, build), name=PLUGIN_NAME)
+        client.register_plugin(PipelinePlugin(models_payload(models_dir), digest), name=PLUGIN_NAME)
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = 2 * n_workers  # batches in flight: enough to keep workers busy, memory flat
         pending = as_completed()
@@ -177,7 +170,7 @@ def run_batches(
             future.release()
 
         for batch in batches:
-            future = client.submit(run_batch, batch, keep_other, digest, task, pure=False, retries=1)
+            future = client.submit(run_batch, batch, keep_other, digest, pure=False, retries=1)
             batch_of[future.key] = batch
             pending.add(future)
             while pending.count() >= window:

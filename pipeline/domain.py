@@ -114,6 +114,7 @@ class Domain:
     places: Any  # the gazetteer (pipeline.places.Gazetteer), with models/places.yaml's additions
     not_about: dict[str, tuple[str, ...]]  # roles in which a named place is not what a figure is about
     layout: dict[str, tuple[str, ...]]
+    selection: dict[str, tuple[str, ...]]  # what makes a sentence worth parsing (pipeline.selection)
     parts: dict[str, Any]
     number_words: dict[str, dict[str, float]]
     thousands_dot_units: tuple[str, ...]
@@ -323,6 +324,7 @@ def _load_domain(path: str, digest: str) -> Domain:
         places=places,
         not_about={str(k): tuple(str(x).lower() for x in v or ()) for k, v in (places_data.get("not_about") or {}).items()},
         layout=tuples(cues.get("layout")),
+        selection=tuples(cues.get("selection")),
         parts={
             "within_sentence": tuple(str(x) for x in (cues.get("parts") or {}).get("within_sentence") or ()),
             "restated": tuple(str(x) for x in (cues.get("parts") or {}).get("restated") or ()),

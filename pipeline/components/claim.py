@@ -47,6 +47,11 @@ def ensure_extensions() -> None:
     for name in ("claim_text", "claim_index"):  # the joined text and the lookups of index.py
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+    # the article's body and the sentences of it left blank for the parser (pipeline.selection)
+    if not Doc.has_extension("body"):
+        Doc.set_extension("body", default=None)
+    if not Doc.has_extension("blanks"):
+        Doc.set_extension("blanks", default=())
 
 
 def claim_spans(doc: Doc) -> list[Span]:

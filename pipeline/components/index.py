@@ -81,11 +81,17 @@ class DocIndex:
         """``span.text`` cut from the joined text."""
         return self.text[span.start_char : span.end_char]
 
+    def hidden_text(self, span: Span) -> str:
+        """What the body writes in the blank sentences inside a span (pipeline.selection):
+        a blank sentence's words still count as the words before a figure."""
+        body = self.doc._.body
+        return " ".join(body[s:e] for s, e in self.doc._.blanks if s < span.end_char and e > span.start_char) if body else ""
+
     def sent_text(self, i: int) -> str:
-        """The text of the sentence that holds token i, cut once per sentence (a sentence of
-        a thousand figures is written on each of their rows)."""
+        """The text of the sentence that holds token i, without the line breaks after it, cut
+        once per sentence (a sentence of a thousand figures is written on each of their rows)."""
         sent = self.sent(i)
-        return self.memo(("text", sent.start), lambda: self.span_text(sent))
+        return self.memo(("text", sent.start), lambda: self.span_text(sent).rstrip())
 
     def line_start(self, char: int) -> int:
         """The offset where the line holding this character starts."""

@@ -159,6 +159,8 @@ class LocationFinder:
         # the place its title names; an article that names none is about its outlet's place
         roles = [self.not_about(m) for m, _ in mentions]  # once per place named, not per figure
         votes = [mp for mp, role in zip(mentions, roles) if role not in ("giver", "money")] + self.named_in(doc._.title)
+        # the places of the sentences the parser did not read (pipeline.selection), by name
+        votes += self.named_in(doc_index(doc).hidden_text(doc[:]))
         home = article_place(votes or self.named_in(doc._.outlet))
         doc._.place = home.country if home else ""
         index = doc_index(doc)

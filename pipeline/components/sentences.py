@@ -13,6 +13,7 @@ The marks (bullets, dashes) are in models/cues.yaml under `layout`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from spacy.attrs import SENT_START
 from spacy.language import Language
@@ -120,9 +121,22 @@ class SentenceMarker:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         starts: dict[int, bool] = {}  # token -> whether it starts a sentence, set at the end
+        blank_ends = [e for _s, e in doc._.blanks]
+        blank_starts = [s for s, _e in doc._.blanks]
+        after_blank = False
         for tok in doc:
             if tok.is_space:
+                # a sentence left blank (pipeline.selection) is a sentence of its own, and so
+                # is what follows it: neither joins the sentences that are read
+                k = bisect_right(blank_starts, tok.idx + len(tok.text) - 1) - 1
+                if k >= 0 and blank_ends[k] > tok.idx:
+                    if not after_blank:
+                        starts[tok.i] = True
+                    after_blank = True
                 continue
+            if after_blank:
+                starts[tok.i] = True
+                after_blank = False
             if tok.like_num and tok.i > 0 and _text_before(text, tok.idx, self.currency_width).endswith(self.currency_ends):
                 starts[tok.i] = False
                 continue

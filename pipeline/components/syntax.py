@@ -6,6 +6,7 @@ which verb governs it, and the bags of lemmas that describe both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Container
 
@@ -26,10 +27,14 @@ def words(tok: Token) -> set[str]:
     The lemmatizer is not always right ("installed" -> "instal"), so the text's simple
     stems count too: "installed" -> install, "mines" -> mine, "casualties" -> casualty.
     """
-    text = tok.lower_
-    out = {tok.lemma_.lower()}
+    return {tok.lemma_.lower()} | forms(tok.lower_)
+
+
+def forms(text: str) -> set[str]:
+    """A lower-case word's plain inflections, and its parts' ("de-miners" -> de, miner)."""
+    out: set[str] = set()
     for form in [text] + ([p for p in text.split("-") if p] if "-" in text else []):
-        out |= _stems(form)  # "de-miners" -> de, miner
+        out |= _stems(form)
     return out
 
 
@@ -390,7 +395,13 @@ def climb(noun: Token, max_climb: int) -> tuple[list[Token], Token | None]:
 
 def sentence_words(sent: Span) -> frozenset[str]:
     """The words of a sentence, read once per sentence."""
-    return doc_index(sent.doc).memo(("words", sent.start, sent.end), lambda: frozenset(w for t in sent for w in words(t)))
+    index = doc_index(sent.doc)
+    return index.memo(("words", sent.start, sent.end), lambda: frozenset(w for t in sent for w in words(t)) | hidden_words(index.hidden_text(sent)))
+
+
+def hidden_words(text: str) -> frozenset[str]:
+    """The forms of the words of a sentence that was not parsed: its text's stems (no lemma)."""
+    return frozenset(w for m in re.finditer(r"[A-Za-z][\w'-]*", text) for w in forms(m.group(0).lower()))
 
 
 def sentence_verbs(sent: Span) -> list[Token]:
