@@ -76,7 +76,10 @@ class Browser:
     def wait(self, js: str, timeout: float = 20):
         deadline = time.monotonic() + timeout
         while True:
-            value = self.eval(js)
+            try:
+                value = self.eval(js)
+            except CDPError:  # the page is still loading: nothing to ask yet
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:
