@@ -274,7 +274,7 @@ def reanchor_store(store: ReviewStore, bodies: Mapping[str, str]) -> tuple[list[
 
 
 # -- the table ----------------------------------------------------------------------------------
-def _row_fields(row: Mapping) -> dict:
+def row_fields(row: Mapping) -> dict:
     out = {}
     for k in FIELDS:
         v = row.get(k, "")

@@ -27,7 +27,7 @@ from .review import (
     Review,
     ReviewStore,
     Vocabulary,
-    _row_fields,
+    row_fields,
     anchor,
     claim_key,
     decide,
@@ -42,6 +42,7 @@ STATIC = {
     "/review.css": ("review.css", "text/css; charset=utf-8"),
 }
 MAX_POST = 1 << 20
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class ReviewSession:
@@ -53,8 +54,8 @@ class ReviewSession:
         self.reviewer = reviewer or "reviewer"
         self.vocab = Vocabulary.load(models_dir)
         table = read_claims(claims)
-        self.store = ReviewStore(reviews, corpus)
         self.articles: dict[str, Article] = {a.article_id: a for a in iter_corpus(corpus) if isinstance(a, Article)}
+        self.store = ReviewStore(reviews, corpus)
         self.bodies = {aid: a.body for aid, a in self.articles.items()}
         self.published = {aid: a.published for aid, a in self.articles.items()}
         _, self.orphans, self.reanchored = reanchor_store(self.store, self.bodies)
@@ -62,7 +63,7 @@ class ReviewSession:
         self.raw: dict[tuple, dict] = {}
         for row in raw.to_dict("records"):
             if row["article_id"] in self.bodies:
-                self.raw[claim_key(row)] = dict(_row_fields(row), article_id=row["article_id"])
+                self.raw[claim_key(row)] = dict(row_fields(row), article_id=row["article_id"])
         self.lock = threading.Lock()
 
     def reviews(self) -> dict[tuple, Review]:
@@ -147,7 +148,19 @@ def make_handler(session: ReviewSession) -> type[BaseHTTPRequestHandler]:
             origin = self.headers.get("Origin")
             return origin is None or urlparse(origin).netloc == self.headers.get("Host", "")
 
+        def _host_ok(self) -> bool:
+            """On a loopback address, answer only requests made to it by name or number: a
+            page of another site cannot reach the app through its own host name (DNS
+            rebinding)."""
+            bound = str(self.server.server_address[0])
+            if bound not in LOOPBACK:
+                return True
+            name = urlparse("//" + self.headers.get("Host", "")).hostname or ""
+            return name in LOOPBACK
+
         def do_GET(self) -> None:
+            if not self._host_ok():
+                return self._json(HTTPStatus.FORBIDDEN, {"error": "refused: unknown Host"})
             url = urlparse(self.path)
             if url.path in STATIC:
                 name, kind = STATIC[url.path]
@@ -163,7 +176,7 @@ def make_handler(session: ReviewSession) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             if urlparse(self.path).path != "/api/decide":
                 return self._json(404, {"error": "not found"})
-            if not self._same_origin() or not self.headers.get("Content-Type", "").startswith("application/json"):
+            if not self._host_ok() or not self._same_origin() or not self.headers.get("Content-Type", "").startswith("application/json"):
                 return self._json(HTTPStatus.FORBIDDEN, {"error": "refused: not a JSON request from this page"})
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_POST:

@@ -23,7 +23,7 @@ from pipeline.review import (
     ReviewError,
     ReviewStore,
     Vocabulary,
-    _row_fields,
+    row_fields,
     anchor,
     apply_reviews,
     body_digest,
@@ -53,7 +53,7 @@ def case_reviews(case: dict, table) -> list[Review]:
     for spec in case["reviews"]:
         if "claim" in spec:
             row = rows[spec["claim"]]
-            original = _row_fields(row)
+            original = row_fields(row)
             out.append(Review(*claim_key(row), spec["decision"], dict(spec.get("fields", {})), original, body_digest(row["sentence"]), "tester", "2026-01-01T00:00:00+00:00"))
         else:
             aid, surface = spec["added"], spec["surface"]
@@ -215,7 +215,7 @@ def review_all(work: Path) -> tuple[list[dict], ReviewStore]:
     for i, row in enumerate(rows):
         decision = "rejected" if i == 0 else "corrected" if i == 1 else "confirmed"
         fields = {"value": str(float(row["value"]) * 2)} if decision == "corrected" else {}
-        store.save(Review(*claim_key(row), decision, fields, _row_fields(row), body_digest(body), "tester", "2026-01-01"))
+        store.save(Review(*claim_key(row), decision, fields, row_fields(row), body_digest(body), "tester", "2026-01-01"))
     at = body.index("landmine")
     fields = {"metric": "mine_casualties", "value": "1", "unit": "count", "qualifier": "exact", "date": "2020", "date_basis": "stated", "period_start": "",
               "surface": "landmine", "sentence": "x", "start": at, "end": at + 8, "published": "2020", "location": "", "region": ""}  # fmt: skip
@@ -330,6 +330,10 @@ def test_review_command_serves_on_localhost(project, tmp_path):
         req = urllib.request.Request(url + "api/decide", b"decision=rejected", {"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.example"})
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 403
+        # a page of another site that renamed itself to our address (DNS rebinding) gets nothing
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(urllib.request.Request(url + "api/state", headers={"Host": "evil.example"}), timeout=10)
         assert err.value.code == 403
     finally:
         proc.terminate()
