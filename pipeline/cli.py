@@ -36,10 +36,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from .storage import local_path
     from .table import write_claims
 
-    if not _output_ok(args.out, folders=(args.corpus,)):
+    if not _output_ok(args.out, inputs=(args.reviews,), folders=(args.corpus,)):
         return 2
     # the cache is a local SQLite file beside the output; an output elsewhere runs uncached
     out_dir = local_path(args.out)
+    reviews = None if args.no_reviews else args.reviews or (out_dir.parent / "reviews.sqlite" if out_dir else None)
+    if reviews is not None and not _output_ok(args.out, inputs=(reviews,)):
+        return 2
+    if reviews is not None and os.path.exists(reviews):
+        from .review import ReviewError, load_reviews
+
+        try:
+            reviews = load_reviews(reviews, args.corpus)
+        except ReviewError as exc:
+            _err(f"{exc}; {args.out} left as it was")
+            return 2
+    else:
+        reviews = None
     cache = None if args.no_cache or out_dir is None else out_dir.parent / "cache.sqlite"
     bar = None
     if sys.stderr.isatty() and not args.quiet:
@@ -74,15 +87,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if result.articles == 0:
         _err(f"{args.corpus}: no article could be read; {args.out} left as it was")
         return 1
+    table, applied = result.table, None
+    if reviews:
+        from .review import apply_with_corpus
+
+        table, applied = apply_with_corpus(table, reviews, args.corpus)
     try:
-        write_claims(result.table, args.out)
+        write_claims(table, args.out)
     except OSError as exc:
         _err(f"{args.out}: cannot be written ({exc.strerror or exc}); left as it was")
         return 2
+    if applied and applied.orphans:
+        _err(f"{len(applied.orphans)} review(s) orphaned (their article changed) and not applied; see claims review --orphans")
     if not args.quiet:
-        df = result.table
+        df = table
         cached = f" ({result.cached} from cache)" if result.cached else ""
         print(f"articles: {result.articles}{cached}   claims: {len(df)}   -> {args.out}")
+        if applied:
+            print(f"reviews applied: {applied}")
         for metric, n in df["metric"].value_counts().sort_index().items():
             print(f"  {metric:<24} {n}")
     if result.failures:
@@ -154,6 +176,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _err(f"claim F1 {report.claim_f1:.3f} is below --min-f1 {args.min_f1}")
         return 1
     return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .review import ReviewError, default_reviews_path
+
+    reviews = args.reviews or str(default_reviews_path(args.claims))
+    if args.export_gold and not _output_ok(args.export_gold, inputs=(args.claims, reviews), folders=(args.corpus,)):
+        return 2
+    try:
+        if args.orphans or args.export_gold:
+            from .review import export_gold, orphan_lines
+
+            if args.orphans:
+                lines = orphan_lines(reviews, args.corpus)
+                print("\n".join(lines) if lines else f"no orphaned reviews in {reviews}")
+            if args.export_gold:
+                articles, claims = export_gold(args.claims, reviews, args.corpus, args.export_gold)
+                print(f"gold: {claims} claims from {articles} fully reviewed article(s) -> {args.export_gold}")
+            return 0
+        from .review_app import serve
+
+        return serve(args.claims, args.corpus, reviews, args.host, args.port, args.models, args.reviewer)
+    except ReviewError as exc:
+        _err(str(exc))
+        return 2
 
 
 def _from_table(step, out: str):
@@ -256,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers",
     )
+    e.add_argument("--reviews", default=None, help="reviews to apply (default: reviews.sqlite beside --out, when it exists)")
+    e.add_argument("--no-reviews", action="store_true", help="write the pipeline's own output, without applying reviews")
     e.set_defaults(func=cmd_extract)
 
     i = sub.add_parser("ingest", help="add articles to the corpus from files, web pages, URLs or stdin (-)")
@@ -292,6 +341,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--models", default=None, help="domain model folder with report.yaml and checks.yaml")
     r.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     r.set_defaults(func=cmd_report)
+
+    w = sub.add_parser("review", help="review claims in the browser: confirm, reject, correct, add")
+    w.add_argument("--claims", default="outputs/claims.csv")
+    w.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    w.add_argument("--reviews", default=None, help="reviews file (default: reviews.sqlite beside --claims)")
+    w.add_argument("--port", type=_number(int, 0, 65535, what="a port number"), default=8765, help="port (default 8765; 0 picks a free one)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    w.add_argument("--reviewer", default=None, help="who reviews (default: your user name)")
+    w.add_argument("--models", default=None, help="domain model folder with taxonomy.yaml (default: the project's models/)")
+    w.add_argument("--orphans", action="store_true", help="list reviews whose span is no longer in its article, and stop")
+    w.add_argument("--export-gold", default=None, metavar="FILE", help="write the fully reviewed articles as a gold CSV, and stop")
+    w.set_defaults(func=cmd_review)
 
     b = sub.add_parser("bench", help="speed benchmark: figures to the terminal and outputs/bench.json")
     b.add_argument("--sizes", default="1,10,100", help="copies of the base articles (default 1,10,100)")

@@ -241,6 +241,7 @@ def report_context(
             "sentence": highlight(str(r["sentence"]), str(r["surface"]), int(r["start"]), article.body if article else None),
             "start": r["start"],
             "end": r["end"],
+            "review": str(r.get("review", "") or ""),
         }
 
     views = {i: claim_view(r) for i, r in zip(df.index, df.to_dict("records"))}

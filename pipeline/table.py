@@ -32,6 +32,8 @@ COLUMNS = [
     "published",
     "location",
     "region",
+    # claims review: `confirmed`, `corrected`, `added`, or empty (pipeline.review)
+    "review",
 ]
 INT_COLUMNS = ("start", "end")
 

@@ -1,3 +1,5 @@
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_claims(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """The `claims` command as a user runs it."""
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def chromium() -> str:
+    """Debian's headless Chromium: skipped where it is not installed, a failure in CI."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed; .ci/run installs the Debian package 'chromium'")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,8 @@ the page built from the corpus as a browser shows it (headless Chromium)."""
 
 from __future__ import annotations
 
-import os
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from pipeline.extract import extract_articles
 from pipeline.report import build_report, highlight, report_file
 from pipeline.table import claims_frame, write_claims
 
-from conftest import claims_table, run_claims as run
+from conftest import chromium, claims_table, run_claims as run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,15 +124,6 @@ def test_report_command(tmp_path):
 
 
 # -- the page in a browser --------------------------------------------------------------------
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed; .ci/run installs the Debian package 'chromium'")
-    pytest.skip("chromium is not installed (apt-get install chromium)")
-
-
 def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
     cmd = [
         chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
