@@ -172,16 +172,75 @@ def run(sizes: list[int], out: Path) -> dict:
         cold, cold_rss = run_claims(["extract", "--corpus", str(one), "--out", str(tmp / "one.csv"), "--no-cache", "-q"])
         report["cold_start"] = {"one_article_s": cold, "peak_rss_mb": cold_rss}
     report["stage_shares_percent"] = stage_shares()
+    report["parsed_share"] = parsed_share()
+    sizes_done = list(report["sizes"].values())
+    if len(sizes_done) >= 2:
+        small, large = sizes_done[-2], sizes_done[-1]
+        report["memory_growth"] = round(large["peak_rss_mb"] / small["peak_rss_mb"] - 1, 3)
+    report["date"] = time.strftime("%Y-%m-%d")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
 
-def format_table(r: dict) -> str:
-    lines = [f"{'size':>6} {'articles':>8} {'words':>8} {'bare w/s':>9} {'full w/s':>9} {'ratio':>6} {'peak MB':>8}"]
-    for size, m in r["sizes"].items():
+def parsed_share() -> float:
+    """The share of the 1x articles' characters the parser reads (pipeline.selection)."""
+    from .domain import load_domain
+    from .selection import selector
+
+    chosen = selector(load_domain())
+    total = hidden = 0
+    for art in base_articles():
+        total += len(art.body)
+        hidden += sum(e - s for s, e in chosen.hidden(art.body)) if chosen else 0
+    return round(1 - hidden / max(1, total), 3)
+
+
+README_START = "<!-- bench:start (written by claims bench) -->"
+README_END = "<!-- bench:end -->"
+
+
+def readme_section(r: dict) -> str:
+    """The README's speed table, from one benchmark run."""
+    sizes = r["sizes"]
+    head = "| | " + " | ".join(sizes) + " |"
+    rows = [
+        ("articles / words", lambda m: f"{m['articles']:,} / {m['words']:,}"),
+        ("bare `nlp.pipe`, words/s", lambda m: f"{m['bare_words_per_s']:,}"),
+        ("full pipeline, words/s", lambda m: f"{m['full_words_per_s']:,}"),
+        ("ratio (full / bare)", lambda m: f"{m['ratio']:.2f}"),
+        ("peak memory", lambda m: f"{m['peak_rss_mb']:,.0f} MB"),
+    ]
+    lines = [f"Measured on {r.get('date', '?')}, {r['machine']['cores']} cores (`outputs/bench.json`):", "", head, "|---" * (len(sizes) + 1) + "|"]
+    lines += ["| " + name + " | " + " | ".join(cell(m) for m in sizes.values()) + " |" for name, cell in rows]
+    lines += [""] + ["- " + line for line in format_table(r, table=False).splitlines()]
+    return README_START + "\n" + "\n".join(lines) + "\n" + README_END
+
+
+def refresh_readme(r: dict, readme: Path = ROOT / "README.md") -> bool:
+    """Put this run's table between the README's bench markers (False when it has none)."""
+    if not readme.exists():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    from .storage import write_atomic
+
+    write_atomic(readme, text[:start] + readme_section(r) + text[end + len(README_END) :])
+    return True
+
+
+def format_table(r: dict, table: bool = True) -> str:
+    lines = [f"{'size':>6} {'articles':>8} {'words':>8} {'bare w/s':>9} {'full w/s':>9} {'ratio':>6} {'peak MB':>8}"] if table else []
+    for size, m in r["sizes"].items() if table else ():
         lines.append(f"{size:>6} {m['articles']:>8} {m['words']:>8} {m['bare_words_per_s']:>9} {m['full_words_per_s']:>9} {m['ratio']:>6} {m['peak_rss_mb']:>8}")
     j, i, c, d = r["jobs"], r["incremental"], r["cold_start"], r["cluster"]
+    if "memory_growth" in r:
+        small, large = list(r["sizes"])[-2:]
+        lines.append(f"peak memory at {large} vs {small}: {100 * r['memory_growth']:+.1f} %")
+    if "parsed_share" in r:
+        lines.append(f"text the parser reads (selective analysis): {100 * r['parsed_share']:.0f} % of the characters")
     lines.append(f"--jobs 1 {j['jobs1_s']} s, --jobs 2 {j['jobs2_s']} s at {j['size']}: {j['speedup']}x (same output: {j['identical_output']})")
     lines.append(
         f"--scheduler local (2 Dask workers) {d['local_cluster_2_workers_s']} s vs --jobs 2 {d['jobs2_s']} s at {d['size']}: "
@@ -218,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = run(sizes, Path(args.out))
     print(format_table(report))
+    # the project's own figures go into its README; a run written elsewhere leaves it alone
+    if Path(args.out).resolve() == (ROOT / "outputs" / "bench.json").resolve() and refresh_readme(report):
+        print("README.md speed table refreshed")
     return 0
 
 
