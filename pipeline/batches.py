@@ -50,6 +50,7 @@ def run_in_pool(
     jobs: int,
     initializer: Callable[..., None],
     initargs: tuple = (),
+    recycle: int = 0,
 ) -> Iterator[tuple[list[T], R]]:
     """(batch, result) in submission order, from `jobs` worker processes.
 
@@ -64,7 +65,8 @@ def run_in_pool(
     ctx.set_forkserver_preload(PRELOAD)
     window = 2 * jobs
     pending: deque = deque()
-    with ctx.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
+    # a worker is replaced by a fresh one after `recycle` batches (0: never)
+    with ctx.Pool(jobs, initializer=initializer, initargs=initargs, maxtasksperchild=recycle or None) as pool:
         for batch in chain([first], todo):
             pending.append((batch, pool.apply_async(task, (batch,))))
             while len(pending) >= window:

@@ -75,6 +75,9 @@ def extract_corpus(
     domain = load_domain(models_dir)
     batch_size = int(domain.config["nlp"].get("batch_size", 16))
     longest = max_chars(domain.config)
+    # a worker (or this process's own pipeline) is built afresh after this many batches: the
+    # strings of every article read stay in spaCy's vocabulary, which only grows
+    recycle = int(domain.config["nlp"].get("recycle_batches", 0))
     failures: list[CorpusError] = []
     rows: list[dict] = []
     done = cached = 0
@@ -128,13 +131,17 @@ def extract_corpus(
 
             results = run_batches(todo, scheduler, models_dir, domain.digest, keep_other, workers=jobs)
         elif jobs > 1:
-            results = run_in_pool(todo, partial(worker_run, keep_other=keep_other), jobs, worker_init, (models_dir,))
+            results = run_in_pool(todo, partial(worker_run, keep_other=keep_other), jobs, worker_init, (models_dir,), recycle)
         else:
             built: list[Language] = [nlp] if nlp is not None else []
+            runs = [0]
 
             def in_process(batch: list[Article]) -> BatchResult:
+                if built and nlp is None and recycle and runs[0] % recycle == 0 and runs[0]:
+                    built.clear()  # a pipeline built here starts afresh: memory stays flat
                 if not built:  # a fully cached run never loads spaCy
                     built.append(build_nlp(models_dir))
+                runs[0] += 1
                 return batch_result(batch, built[0], keep_other)
 
             results = run_in_process(todo, in_process)
