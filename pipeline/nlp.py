@@ -42,6 +42,10 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
             f"{domain.path / 'pipeline.cfg'}: spaCy model {model!r} is not installed "
             f"(pip install the package that provides it; nothing is downloaded at run time)"
         ) from None
+    if base.get("fast_attributes") and "attribute_ruler" in nlp.pipe_names:
+        # the same rules, looked up per token (components/attributes.py)
+        nlp.add_pipe("claim_attributes", name="attribute_rules", before="attribute_ruler")
+        nlp.remove_pipe("attribute_ruler")
     for name in cfg["nlp"]["pipeline"]:
         settings = dict(cfg["components"][name])
         factory = settings.pop("factory", name)

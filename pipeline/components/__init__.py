@@ -12,6 +12,6 @@ factories with spaCy.
 """
 
 from .claim import CLAIMS_KEY, Claim, claim_spans, ensure_extensions
-from . import sentences, quantities, metrics, qualifiers, location, date_phrases, date_attach, date_context  # noqa: F401  (importing registers the factories)
+from . import attributes, sentences, quantities, metrics, qualifiers, location, date_phrases, date_attach, date_context  # noqa: F401  (importing registers the factories)
 
 __all__ = ["CLAIMS_KEY", "Claim", "claim_spans", "ensure_extensions"]
