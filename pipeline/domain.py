@@ -121,6 +121,11 @@ class Domain:
     glued_units: tuple[str, ...]
     more_words: dict[str, tuple[str, ...]]  # "5 more years", "another 8 to 10 years"
     measures_not_counted: frozenset[str]
+    # how units are written after a number: (surface, canonical unit, factor, any case)
+    written_units: tuple[tuple[str, str, float, bool], ...]
+    not_units: frozenset[str]  # words quantulum3 takes for units that are plain words
+    quantulum_words: tuple[str, ...]  # number words only quantulum3 reads ("a dozen", "a third")
+    one_not_figure: dict[str, tuple[str, ...]]  # words around "one" that make it no figure ("no one")
     config: Config = field(compare=False)
 
     def metric(self, metric_id: str) -> MetricSpec | None:
@@ -299,6 +304,14 @@ def _load_domain(path: str, digest: str) -> Domain:
                 year=int(e["year"]) if e.get("year") else None,
             )
         )
+    written = []
+    for i, spec in enumerate(units.get("written") or ()):
+        unit = str((spec or {}).get("unit", ""))
+        if unit not in unit_kinds:
+            raise DomainError(f"{root / 'units.yaml'}: written #{i + 1} names unknown unit {unit!r}")
+        factor = setting_number(root / "units.yaml", spec, "factor", 1.0, f"written #{i + 1} factor")
+        written += [(str(w), unit, factor, True) for w in spec.get("words") or ()]
+        written += [(str(w), unit, factor, False) for w in spec.get("symbols") or ()]
     return Domain(
         path=root,
         digest=digest,
@@ -334,5 +347,9 @@ def _load_domain(path: str, digest: str) -> Domain:
         glued_units=tuple(str(x) for x in numbers.get("glued") or ()),
         more_words=tuples(numbers.get("more")),
         measures_not_counted=frozenset(str(x) for x in units.get("measures_not_counted") or ()),
+        written_units=tuple(written),
+        not_units=frozenset(str(x).lower() for x in units.get("not_units") or ()),
+        quantulum_words=tuple(str(x).lower() for x in units.get("quantulum_words") or ()),
+        one_not_figure=tuples(units.get("one_not_figure")),
         config=config,
     )

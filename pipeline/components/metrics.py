@@ -296,9 +296,19 @@ class MetricAssigner:
         self.states = {k: frozenset(v) for k, v in domain.parts.get("states", {}).items()}
         self.restated = re.compile(r"^[\s(]*(?:" + "|".join(re.escape(w) for w in domain.parts.get("restated", ())) + r")?[\s(]*$", re.I)
         self.changes = _lemmas(domain, "change_verbs")
+        self.metric_units = frozenset(spec.unit for spec in domain.metrics)
+        self.metric_kinds = frozenset(spec.kind for spec in domain.metrics)
+
+    def can_be_claim(self, claim: Claim) -> bool:
+        """A figure some metric may take: its unit is a metric's (any currency for money), and
+        the quantities step found no reason against it ("one" alone, "a third")."""
+        return not claim.reason and (claim.unit in self.metric_units or (claim.kind == "money" and "money" in self.metric_kinds))
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = claim_spans(doc)
+        # a figure no metric can take ("50 metres", "for 9 days") stays out of the step: it is
+        # listed as `other` and is nobody's whole, part or neighbour
+        aside = [(s, s._.claim) for s in claim_spans(doc) if not self.can_be_claim(s._.claim)]
+        spans = [s for s in claim_spans(doc) if self.can_be_claim(s._.claim)]
         index = doc_index(doc)
         blocked = Figures({t.i for s in spans for t in s})
         bags = sentence_bags(doc, self.context_sentences)
@@ -377,7 +387,7 @@ class MetricAssigner:
             if c1.bound == "lower_bound" and c2.bound == "upper_bound" and (c1.metric == "other") != (c2.metric == "other"):
                 metric = c1.metric if c1.metric != "other" else c2.metric
                 pairs[k], pairs[k + 1] = (s1, replace(c1, metric=metric)), (s2, replace(c2, metric=metric))
-        set_claims(doc, pairs)
+        set_claims(doc, pairs + (aside if self.keep_other else []))
         return doc
 
     def read_state(self, span: Span, ctx: Context, blocked: Figures) -> None:
