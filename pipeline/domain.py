@@ -123,6 +123,10 @@ class Domain:
     measures_not_counted: frozenset[str]
     # how units are written after a number: (surface, canonical unit, factor, any case)
     written_units: tuple[tuple[str, str, float, bool], ...]
+    glued_symbols: tuple[tuple[str, str, float], ...]  # units that count only glued to the number ("51C")
+    written_before: tuple[tuple[str, str], ...]  # (word, unit): units written before the number ("magnitude 6.4")
+    between_number_and_unit: tuple[str, ...]  # "14 more days"
+    street_words: frozenset[str]  # "10 Downing Street": a number in an address
     not_units: frozenset[str]  # words quantulum3 takes for units that are plain words
     quantulum_words: tuple[str, ...]  # number words only quantulum3 reads ("a dozen", "a third")
     one_not_figure: dict[str, tuple[str, ...]]  # words around "one" that make it no figure ("no one")
@@ -304,7 +308,7 @@ def _load_domain(path: str, digest: str) -> Domain:
                 year=int(e["year"]) if e.get("year") else None,
             )
         )
-    written = []
+    written, glued_symbols = [], []
     for i, spec in enumerate(units.get("written") or ()):
         unit = str((spec or {}).get("unit", ""))
         if unit not in unit_kinds:
@@ -312,6 +316,12 @@ def _load_domain(path: str, digest: str) -> Domain:
         factor = setting_number(root / "units.yaml", spec, "factor", 1.0, f"written #{i + 1} factor")
         written += [(str(w), unit, factor, True) for w in spec.get("words") or ()]
         written += [(str(w), unit, factor, False) for w in spec.get("symbols") or ()]
+        glued_symbols += [(str(w), unit, factor) for w in spec.get("glued") or ()]
+    written_before = []
+    for spec in units.get("written_before") or ():
+        if str(spec.get("unit")) not in unit_kinds:
+            raise DomainError(f"{root / 'units.yaml'}: written_before names unknown unit {spec.get('unit')!r}")
+        written_before += [(str(w).lower(), str(spec["unit"])) for w in spec.get("words") or ()]
     return Domain(
         path=root,
         digest=digest,
@@ -348,6 +358,10 @@ def _load_domain(path: str, digest: str) -> Domain:
         more_words=tuples(numbers.get("more")),
         measures_not_counted=frozenset(str(x) for x in units.get("measures_not_counted") or ()),
         written_units=tuple(written),
+        glued_symbols=tuple(glued_symbols),
+        written_before=tuple(written_before),
+        between_number_and_unit=tuple(str(x).lower() for x in units.get("between_number_and_unit") or ()),
+        street_words=frozenset(str(x).lower() for x in units.get("street_words") or ()),
         not_units=frozenset(str(x).lower() for x in units.get("not_units") or ()),
         quantulum_words=tuple(str(x).lower() for x in units.get("quantulum_words") or ()),
         one_not_figure=tuples(units.get("one_not_figure")),

@@ -89,6 +89,9 @@ DATE_WORDS = re.compile(
 PAUSE = re.compile(r"\s*(?:[.,;:!?)]|$)")
 PHONE = re.compile(r"0\d")  # a leading zero: a phone number or a code, no figure
 PHONE_REST = re.compile(r"[\d \-]*\d")
+PHONE_SEQ = re.compile(r"\d+(?:[ \-]\d{2,4}){2,}(?![\d,.])")  # groups that are no thousands
+SCORE = re.compile(r"\d{1,3}[-–]\d{1,3}(?![\d.,])(?:\s\d{1,3}[-–]\d{1,3}(?![\d.,]))*")
+ORDINAL_BEFORE = re.compile(r"\b(?:first|second|third|fourth|final|last|next|previous|latter|former|\d+(?:st|nd|rd|th))\s+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -179,11 +182,16 @@ class Patterns:
         self.unit_words = {w.lower(): (unit, factor) for w, unit, factor, any_case in domain.written_units if any_case}
         surfaces = sorted({(w, any_case) for w, _u, _f, any_case in domain.written_units}, key=lambda p: (-len(p[0]), p))
         alts = "|".join(f"(?i:{re.escape(w)})" if any_case else re.escape(w) for w, any_case in surfaces)
-        self.unit_at = re.compile(rf"[ \u00a0]{{0,2}}(?:{alts})(?![A-Za-z0-9²³])")
+        self.units.update({w: (unit, factor) for w, unit, factor in domain.glued_symbols})
+        glued = _alts(w for w, _u, _f in domain.glued_symbols)
+        between = rf"(?:(?i:{_alts(domain.between_number_and_unit)})\s+)?" if domain.between_number_and_unit else ""
+        self.unit_at = re.compile(rf"(?:[ \u00a0]{{0,2}}{between}(?P<u>{alts}){f'|(?P<g>{glued})' if glued else ''})(?![A-Za-z0-9²³])")
+        self.unit_before = re.compile(r"\b(?P<u>" + _alts(w for w, _u in domain.written_before) + r")[ \-]$", re.I) if domain.written_before else None
+        self.before_units = dict(domain.written_before)
         # a number as the patterns read it: a sign ("-5", "minus 5"), digits ("1,200.5"), a
         # fraction ("1/2"), or "one"
         self.number = re.compile(
-            rf"(?:(?<![^\s(])(?P<sign>[-−])|(?P<minus>\bminus\s+))?(?<![\w.,/])(?:(?P<num>{NUM})(?![\d])(?:/(?P<den>\d{{1,2}})(?![\d/]))?|(?P<one>(?i:one))\b(?!-))"
+            rf"(?:(?<![^\s(])(?P<sign>[-−])|(?P<minus>\bminus\s+))?(?<![\w.,/])(?:(?:(?P<whole>\d+) (?=\d{{1,2}}/\d))?(?P<num>{NUM})(?![\d])(?:/(?P<den>\d{{1,2}})(?![\d/]))?|(?P<one>(?i:one))\b(?!-))"
         )
         # a scale after a number: a word ("4.2 million", "5bn") or a letter glued to it
         # ("$7.2M", "5B", "2.5k"; a lower-case "m" only after decimals: "50m" is metres), or a
@@ -210,7 +218,7 @@ class Patterns:
         end; quantulum3 is asked only about a word that may be a unit it knows."""
         m = self.unit_at.match(text, pos)
         if m is not None:
-            surface = m.group(0).strip()
+            surface = m["u"] or m["g"]
             unit, factor = self.units.get(surface) or self.unit_words[surface.lower()]
             return unit, factor, m.end()
         w = self.next_word.match(text, pos)
@@ -394,16 +402,20 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
                 add(s, s + lead.end(), parse_number(lead.group(0)), "count", reason=reason)
 
     # number words only quantulum3 reads ("a dozen", "a third"): a fraction in words is a
-    # share of something, never a figure of a claim
+    # share of something, never a figure of a claim ("the first half" is no fraction)
     if pat.quantulum_words is not None and pat.quantulum_words.search(text):
         for value, name, s, e, uncertain in _quantulum(text):
-            if not uncertain and free(s, e) and pat.quantulum_words.search(text, s, e):
-                add_parsed(value, name, s, e, "" if value == int(value) else "fraction")
+            if not uncertain and free(s, e) and pat.quantulum_words.search(text, s, e) and not ORDINAL_BEFORE.search(text, max(0, s - 12), s):
+                if value != int(value) and name == "dimensionless":
+                    add(s, e, value, "fraction", reason="fraction")
+                else:
+                    add_parsed(value, name, s, e, "" if value == int(value) else "fraction")
     # every other number: its sign, scale and unit
     for m in pat.number.finditer(text):
         start = m.start()
         if not free(start, m.end()):
             continue
+        whole = 0.0
         if m["one"]:
             value, reason = 1.0, "single"  # "one of the victims": a figure, no claim by itself
             if (pat.one_before and pat.one_before.search(text, max(0, start - 12), start)) or (pat.one_after and pat.one_after.match(text, m.end())) or PAUSE.match(text, m.end()):
@@ -412,9 +424,10 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
             num, den = parse_number(m["num"]), float(m["den"])
             if not (0 < num < den <= 10):
                 continue  # "24/7", "9/11": no fraction
-            value, reason = num / den, "fraction"
-        elif PHONE.match(m["num"]):
-            take(start, PHONE_REST.match(text, start).end())  # "018000 123 456": a phone number
+            whole = parse_number(m["whole"]) if m["whole"] else 0.0  # "2 1/2 years"
+            value, reason = whole + num / den, "" if whole else "fraction"
+        elif PHONE.match(m["num"]) or ((seq := PHONE_SEQ.match(text, start)) is not None and seq.end() > m.end()):
+            take(start, PHONE_REST.match(text, start).end())  # "018000 123 456", "1800 22 55 22": a phone number
             continue
         else:
             value, reason = parse_number(m["num"]), ""
@@ -429,14 +442,40 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         if unit is not None and unit[0] == NOT_COUNTED[0]:
             take(start, unit[2])  # a measure no metric counts, unknown to units.yaml
             continue
-        if unit is not None:
+        before = pat.unit_before.search(text, max(0, start - 16), start) if pat.unit_before is not None and unit is None else None
+        if unit is None and re.match(r"[A-Za-z]", text[end : end + 1]):
+            take(start, end)  # "5G", "7.45pm", "A350-900s": letters glued to a number make a name or a time
+            continue
+        score = SCORE.match(text, start) if unit is None else None
+        if score is not None and not pat.scale_at.match(text, score.end()) and not pat.unit(text, score.end()):
+            take(start, score.end())  # "3-1", "6-3 7-6": a score (or a code), no figures
+            continue
+        if before is not None:
+            add(before.start(), end, value, pat.before_units[before["u"].lower()])  # "magnitude 6.4"
+        elif unit is not None:
             canonical, factor, end = unit
             if domain.unit_kinds.get(canonical) == "money":
                 continue  # quantulum3 reads some currencies; the money patterns own money
             add(start, end, value * factor, canonical, reason="" if m["one"] else reason)
+        elif reason == "fraction":
+            add(start, end, value, "fraction", reason=reason)
         else:
             add(start, end, value, "count", reason=reason if (reason != "single" or end == m.end()) else "")
     return found
+
+
+def _no_claim(span: Span, found: Found, kind: str) -> str:
+    """Why a figure that is one is no claim whatever it counts ("" when it may be one)."""
+    index = doc_index(span.doc)
+    text = index.text
+    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", text[found.end : found.end + 10], re.I):
+        return "point in time"  # "eighty years after the battles": a point in time, not a duration
+    if kind == "duration":
+        for ent in index.ents_over(index.sents[index.sent_no(span.start)], span.start_char, span.end_char):
+            longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
+            if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
+                return "date"  # "the first two months of 2024" is a date, not a duration
+    return found.reason
 
 
 def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
@@ -447,18 +486,13 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     sent_no = index.sent_no(span.start)
     sent = index.sents[sent_no]
     for ent in index.ents_over(sent, found.start, found.end):
-        if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(ent.text) or YEAR_LIKE.match(span.text.strip())):
+        # the words right beside the number, inside the entity
+        beside = re.search(r"\S*\s*$", text[ent.start_char : found.start]).group(0) + text[found.start : found.end] + re.match(r"\s*\S*", text[found.end : ent.end_char]).group(0)
+        if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(beside) or YEAR_LIKE.match(span.text.strip())):
             return True  # "May 24-26", "2024", "4 a.m.": a number inside a date; the tagger
-            # also calls "five thousand two hundred and forty" a date, which it is not
+            # also calls "five thousand two hundred and forty" and "six a year earlier" dates
         if ent.label_ == "ORDINAL" and ORDINAL.search(ent.text):
             return True  # "the 18th goal", "third": not "31pc", which the tagger also calls one
-    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", text[found.end : found.end + 10], re.I):
-        return True  # "eighty years after the battles": a point in time, not a duration
-    if kind == "duration":
-        for ent in index.ents_over(sent, span.start_char, span.end_char):
-            longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
-            if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
-                return True  # "the first two months of 2024" is a date, not a duration
     # "one in four of the shells", "1 in 5 children": a ratio, both its numbers ("1 in Kabul"
     # is none)
     if kind == "count" and (
@@ -466,13 +500,23 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
         or re.search(r"\b(?:one|1)\s+in\s+(?:every\s+)?$", text[max(0, found.start - 16) : found.start], re.I)
     ):
         return True
-    # "COVID-19", "F-16": a number glued by a hyphen to letters is part of a name
-    if re.search(r"[A-Za-z]-$", text[max(0, found.start - 2) : found.start]):
+    # "COVID-19", "F-16", "A350-900": a number glued by a hyphen to a word with letters is part
+    # of a name
+    if re.search(r"[A-Za-z][\w]*-$", text[max(0, found.start - 12) : found.start]):
         return True
-    # "iPhone 15", "Boeing 737", "S&P 500": a plain number right after the name it labels
+    # "10 Downing Street", "42 Jalan Ampang": a number in an address
+    after = doc[span.end : span.end + 4]
+    for t in after:
+        if t.lower_ in domain.street_words and (t.is_title or t.is_upper):
+            return True
+        if not t.is_title:
+            break
+    # "iPhone 15", "Boeing 737 MAX", "S&P 500", "No 10": a plain number right after the name
+    # it labels, counting no noun of its own
     num, before = span[0], doc[span.start - 1] if span.start > 0 else None
+    counts = num.dep_ == "nummod" and num.head.i > num.i and num.head.pos_ == "NOUN"
     if (
-        kind == "count" and before is not None and before.pos_ == "PROPN" and num.head.i == before.i and num.dep_ == "nummod"
+        kind == "count" and before is not None and (before.pos_ == "PROPN" or before.text in ("No", "No.")) and not counts
         and re.fullmatch(r"\d+", span.text) and before.idx + len(before.text) + 1 == num.idx and before.ent_type_ not in ("GPE", "LOC", "NORP")
     ):
         return True
@@ -610,7 +654,7 @@ class QuantityFinder:
                 kind = self.domain.unit_kinds.get(f.unit, "count")
                 if _is_noise(span, f, self.domain, kind):
                     continue
-                claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound, reason=f.reason)
+                claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound, reason=_no_claim(span, f, kind))
                 pairs.append((span, claim))
         # "one" alone is a claim only in a list of figures or as a casualty verb's object
         singles = [p for p in pairs if p[1].reason == "single"]
