@@ -128,7 +128,6 @@ class Domain:
     between_number_and_unit: tuple[str, ...]  # "14 more days"
     street_words: frozenset[str]  # "10 Downing Street": a number in an address
     not_units: frozenset[str]  # words quantulum3 takes for units that are plain words
-    quantulum_words: tuple[str, ...]  # number words only quantulum3 reads ("a dozen", "a third")
     one_not_figure: dict[str, tuple[str, ...]]  # words around "one" that make it no figure ("no one")
     config: Config = field(compare=False)
 
@@ -351,7 +350,7 @@ def _load_domain(path: str, digest: str) -> Domain:
             "restated": tuple(str(x) for x in (cues.get("parts") or {}).get("restated") or ()),
             "states": {str(k): tuple(str(x).lower() for x in v or ()) for k, v in ((cues.get("parts") or {}).get("states") or {}).items()},
         },
-        number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales")},
+        number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales", "fractions")},
         thousands_dot_units=tuple(str(x) for x in numbers.get("thousands_dot_after") or ()),
         decimal_dot_units=tuple(str(x) for x in numbers.get("decimal_dot_after") or ()),
         glued_units=tuple(str(x) for x in numbers.get("glued") or ()),
@@ -363,7 +362,6 @@ def _load_domain(path: str, digest: str) -> Domain:
         between_number_and_unit=tuple(str(x).lower() for x in units.get("between_number_and_unit") or ()),
         street_words=frozenset(str(x).lower() for x in units.get("street_words") or ()),
         not_units=frozenset(str(x).lower() for x in units.get("not_units") or ()),
-        quantulum_words=tuple(str(x).lower() for x in units.get("quantulum_words") or ()),
         one_not_figure=tuples(units.get("one_not_figure")),
         config=config,
     )

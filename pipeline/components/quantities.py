@@ -90,7 +90,7 @@ PAUSE = re.compile(r"\s*(?:[.,;:!?)]|$)")
 PHONE = re.compile(r"0\d")  # a leading zero: a phone number or a code, no figure
 PHONE_REST = re.compile(r"[\d \-]*\d")
 PHONE_SEQ = re.compile(r"\d+(?:[ \-]\d{2,4}){2,}(?![\d,.])")  # groups that are no thousands
-SCORE = re.compile(r"\d{1,3}[-–]\d{1,3}(?![\d.,])(?:\s\d{1,3}[-–]\d{1,3}(?![\d.,]))*")
+SCORE = re.compile(r"\d{1,3}[-–]\d{1,3}(?!\d|[.,]\d)(?:\s\d{1,3}[-–]\d{1,3}(?!\d|[.,]\d))*")
 ORDINAL_BEFORE = re.compile(r"\b(?:first|second|third|fourth|final|last|next|previous|latter|former|\d+(?:st|nd|rd|th))\s+$", re.I)
 
 
@@ -188,6 +188,7 @@ class Patterns:
         self.unit_at = re.compile(rf"(?:[ \u00a0]{{0,2}}{between}(?P<u>{alts}){f'|(?P<g>{glued})' if glued else ''})(?![A-Za-z0-9²³])")
         self.unit_before = re.compile(r"\b(?P<u>" + _alts(w for w, _u in domain.written_before) + r")[ \-]$", re.I) if domain.written_before else None
         self.before_units = dict(domain.written_before)
+        self.parts = {w.lower(): float(v) for w, v in domain.number_words.get("fractions", {}).items()}
         # a number as the patterns read it: a sign ("-5", "minus 5"), digits ("1,200.5"), a
         # fraction ("1/2"), or "one"
         self.number = re.compile(
@@ -200,7 +201,12 @@ class Patterns:
         number_words = sorted(w for group in domain.number_words.values() for w in group)
         self.ratio = re.compile(r"\s+in\s+(?:every\s+)?(?:\d|(?:" + _alts(number_words) + r")\b)", re.I)
         self.next_word = re.compile(r"[ \u00a0]{0,2}([^\W\d_][\w\-]*)")
-        self.quantulum_words = re.compile(r"\b(?:" + _alts(domain.quantulum_words) + r")\b", re.I) if domain.quantulum_words else None
+        # a fraction in words: "a third", "two-thirds", "three quarters", "half"; "2 and a half"
+        parts = domain.number_words.get("fractions", {})
+        numerators = ["a", "an"] + [w for k in ("units", "tens") for w in domain.number_words.get(k, {})]
+        self.fraction = re.compile(
+            rf"(?<![\w-])(?:(?P<whole>{NUM})\s+and\s+(?=a\s+half\b))?(?:(?P<numer>\d+|(?i:{_alts(numerators)}))[\s-]+)?(?P<part>(?i:{_alts(parts)}))\b(?!-)"
+        ) if parts else None
         self.one_before = re.compile(r"\b(?:" + _alts(domain.one_not_figure.get("before", ())) + r")\s+$", re.I) if domain.one_not_figure.get("before") else None
         self.one_after = re.compile(r"\s+(?:" + _alts(domain.one_not_figure.get("after", ())) + r")\b", re.I) if domain.one_not_figure.get("after") else None
         self.month = re.compile(
@@ -401,15 +407,24 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
             if lead and lead.group(0).strip():
                 add(s, s + lead.end(), parse_number(lead.group(0)), "count", reason=reason)
 
-    # number words only quantulum3 reads ("a dozen", "a third"): a fraction in words is a
-    # share of something, never a figure of a claim ("the first half" is no fraction)
-    if pat.quantulum_words is not None and pat.quantulum_words.search(text):
-        for value, name, s, e, uncertain in _quantulum(text):
-            if not uncertain and free(s, e) and pat.quantulum_words.search(text, s, e) and not ORDINAL_BEFORE.search(text, max(0, s - 12), s):
-                if value != int(value) and name == "dimensionless":
-                    add(s, e, value, "fraction", reason="fraction")
-                else:
-                    add_parsed(value, name, s, e, "" if value == int(value) else "fraction")
+    # fractions in words: "a third" is a share of something, never a figure of a claim; "half"
+    # alone is one unless an ordinal makes it a part of a season ("the first half")
+    for m in pat.fraction.finditer(text) if pat.fraction is not None else ():
+        if not free(m.start(), m.end()):
+            continue
+        numer, part = (m["numer"] or "").lower(), m["part"].lower()
+        if not numer and (part not in ("half", "halves") or ORDINAL_BEFORE.search(text, max(0, m.start() - 12), m.start())):
+            continue  # "the third quarter", "the first half"
+        share = (1.0 if numer in ("", "a", "an") else parse_number(numer) if numer[0].isdigit() else domain.number_words["units"].get(numer) or domain.number_words["tens"][numer]) / pat.parts[part]
+        unit = pat.unit(text, m.end())
+        if m["whole"]:
+            value, reason = parse_number(m["whole"]) + share, ""  # "two and a half years"
+        else:
+            value, reason = share, "fraction"
+        if unit is not None and unit[0] != NOT_COUNTED[0] and domain.unit_kinds.get(unit[0]) != "money":
+            add(m.start(), unit[2], value * unit[1], unit[0], reason=reason)
+        else:
+            add(m.start(), m.end(), value, "fraction" if reason else "count", reason=reason)
     # every other number: its sign, scale and unit
     for m in pat.number.finditer(text):
         start = m.start()
@@ -491,7 +506,7 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
         if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(beside) or YEAR_LIKE.match(span.text.strip())):
             return True  # "May 24-26", "2024", "4 a.m.": a number inside a date; the tagger
             # also calls "five thousand two hundred and forty" and "six a year earlier" dates
-        if ent.label_ == "ORDINAL" and ORDINAL.search(ent.text):
+        if ent.label_ == "ORDINAL" and ORDINAL.search(ent.text) and found.unit != "fraction":
             return True  # "the 18th goal", "third": not "31pc", which the tagger also calls one
     # "one in four of the shells", "1 in 5 children": a ratio, both its numbers ("1 in Kabul"
     # is none)
@@ -574,7 +589,9 @@ class QuantityFinder:
         """Each shared currency symbol's currency in this article: the country it names most."""
         out = {}
         for k, shared in enumerate(self.domain.shared_currencies):
-            counts = {code: len(re.findall(rf"\b{re.escape(place)}\b", text)) for place, code in shared.by_place}
+            counts: dict[str, int] = {}
+            for place, code in shared.by_place:  # a country may be named several ways
+                counts[code] = counts.get(code, 0) + len(re.findall(rf"\b{re.escape(place)}\b", text))
             best = max(counts.values(), default=0)
             out[f"shared:{k}"] = next((c for c, n in counts.items() if n == best), shared.default) if best else shared.default
         return out
