@@ -529,7 +529,8 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     # "iPhone 15", "Boeing 737 MAX", "S&P 500", "No 10": a plain number right after the name
     # it labels, counting no noun of its own
     num, before = span[0], doc[span.start - 1] if span.start > 0 else None
-    counts = num.dep_ == "nummod" and num.head.i > num.i and num.head.pos_ == "NOUN"
+    named = any(ent.label_ in ("PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "FAC") for ent in index.ents_over(sent, found.start, found.end))
+    counts = num.dep_ == "nummod" and num.head.i > num.i and num.head.pos_ == "NOUN" and not named  # "a Boeing 737 order"
     if (
         kind == "count" and before is not None and (before.pos_ == "PROPN" or before.text in ("No", "No.")) and not counts
         and re.fullmatch(r"\d+", span.text) and before.idx + len(before.text) + 1 == num.idx and before.ent_type_ not in ("GPE", "LOC", "NORP")
