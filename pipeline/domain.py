@@ -348,6 +348,7 @@ def _load_domain(path: str, digest: str) -> Domain:
         parts={
             "within_sentence": tuple(str(x) for x in (cues.get("parts") or {}).get("within_sentence") or ()),
             "restated": tuple(str(x) for x in (cues.get("parts") or {}).get("restated") or ()),
+            "compared": tuple(str(x) for x in (cues.get("parts") or {}).get("compared") or ()),
             "states": {str(k): tuple(str(x).lower() for x in v or ()) for k, v in ((cues.get("parts") or {}).get("states") or {}).items()},
         },
         number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales", "fractions")},
