@@ -35,6 +35,9 @@ class Case:
     published: str
     expect: tuple[dict, ...]
     xfail: str = ""
+    # every figure the pipeline lists for the text with --all, as "VALUE UNIT" ("3000000
+    # tonne"), when the case gives them (numbers no metric takes are checked this way)
+    figures: tuple[str, ...] | None = None
 
     @property
     def article_id(self) -> str:
@@ -73,7 +76,10 @@ def load_cases(folder: Path = CASES_DIR) -> list[Case]:
     for path in sorted(folder.glob("*.yaml")):
         for i, case in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
             out.append(
-                Case(path.stem, i, case["text"], str(case.get("published", DEFAULT_PUBLISHED)), tuple(case.get("expect") or ()), str(case.get("xfail", "")))
+                Case(
+                    path.stem, i, case["text"], str(case.get("published", DEFAULT_PUBLISHED)), tuple(case.get("expect") or ()), str(case.get("xfail", "")),
+                    tuple(str(f) for f in case["figures"] or ()) if "figures" in case else None,
+                )
             )
     return out
 

@@ -122,6 +122,14 @@ class Domain:
     glued_units: tuple[str, ...]
     more_words: dict[str, tuple[str, ...]]  # "5 more years", "another 8 to 10 years"
     measures_not_counted: frozenset[str]
+    # how units are written after a number: (surface, canonical unit, factor, any case)
+    written_units: tuple[tuple[str, str, float, bool], ...]
+    glued_symbols: tuple[tuple[str, str, float], ...]  # units that count only glued to the number ("51C")
+    written_before: tuple[tuple[str, str], ...]  # (word, unit): units written before the number ("magnitude 6.4")
+    between_number_and_unit: tuple[str, ...]  # "14 more days"
+    street_words: frozenset[str]  # "10 Downing Street": a number in an address
+    not_units: frozenset[str]  # words quantulum3 takes for units that are plain words
+    one_not_figure: dict[str, tuple[str, ...]]  # words around "one" that make it no figure ("no one")
     config: Config = field(compare=False)
 
     def metric(self, metric_id: str) -> MetricSpec | None:
@@ -300,6 +308,20 @@ def _load_domain(path: str, digest: str) -> Domain:
                 year=int(e["year"]) if e.get("year") else None,
             )
         )
+    written, glued_symbols = [], []
+    for i, spec in enumerate(units.get("written") or ()):
+        unit = str((spec or {}).get("unit", ""))
+        if unit not in unit_kinds:
+            raise DomainError(f"{root / 'units.yaml'}: written #{i + 1} names unknown unit {unit!r}")
+        factor = setting_number(root / "units.yaml", spec, "factor", 1.0, f"written #{i + 1} factor")
+        written += [(str(w), unit, factor, True) for w in spec.get("words") or ()]
+        written += [(str(w), unit, factor, False) for w in spec.get("symbols") or ()]
+        glued_symbols += [(str(w), unit, factor) for w in spec.get("glued") or ()]
+    written_before = []
+    for spec in units.get("written_before") or ():
+        if str(spec.get("unit")) not in unit_kinds:
+            raise DomainError(f"{root / 'units.yaml'}: written_before names unknown unit {spec.get('unit')!r}")
+        written_before += [(str(w).lower(), str(spec["unit"])) for w in spec.get("words") or ()]
     return Domain(
         path=root,
         digest=digest,
@@ -328,13 +350,21 @@ def _load_domain(path: str, digest: str) -> Domain:
         parts={
             "within_sentence": tuple(str(x) for x in (cues.get("parts") or {}).get("within_sentence") or ()),
             "restated": tuple(str(x) for x in (cues.get("parts") or {}).get("restated") or ()),
+            "compared": tuple(str(x) for x in (cues.get("parts") or {}).get("compared") or ()),
             "states": {str(k): tuple(str(x).lower() for x in v or ()) for k, v in ((cues.get("parts") or {}).get("states") or {}).items()},
         },
-        number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales")},
+        number_words={k: {str(w).lower(): float(v) for w, v in (numbers.get(k) or {}).items()} for k in ("units", "tens", "scales", "fractions")},
         thousands_dot_units=tuple(str(x) for x in numbers.get("thousands_dot_after") or ()),
         decimal_dot_units=tuple(str(x) for x in numbers.get("decimal_dot_after") or ()),
         glued_units=tuple(str(x) for x in numbers.get("glued") or ()),
         more_words=tuples(numbers.get("more")),
         measures_not_counted=frozenset(str(x) for x in units.get("measures_not_counted") or ()),
+        written_units=tuple(written),
+        glued_symbols=tuple(glued_symbols),
+        written_before=tuple(written_before),
+        between_number_and_unit=tuple(str(x).lower() for x in units.get("between_number_and_unit") or ()),
+        street_words=frozenset(str(x).lower() for x in units.get("street_words") or ()),
+        not_units=frozenset(str(x).lower() for x in units.get("not_units") or ()),
+        one_not_figure=tuples(units.get("one_not_figure")),
         config=config,
     )

@@ -20,14 +20,18 @@ def expected_rows(case: Case) -> set[tuple]:
 def results(nlp):
     """Extract all cases in one batch: each case is its own article."""
     articles = [case.article() for case in CASES]
-    table = extract_articles(articles, nlp)
+    table = extract_articles(articles, nlp, keep_other=True)
     got: dict[str, set[tuple]] = {a.article_id: set() for a in articles}
     places: dict[str, dict[tuple, str]] = {a.article_id: {} for a in articles}
+    figures: dict[str, dict[tuple, str]] = {a.article_id: {} for a in articles}
     for row in table.itertuples(index=False):
+        figures[row.article_id][(row.start, row.end)] = f"{format_value(float(row.value))} {row.unit}"  # once per figure
+        if row.metric == "other":
+            continue
         key = (row.metric, format_value(float(row.value)), row.unit, row.qualifier, row.date, row.period_start)
         got[row.article_id].add(key)
         places[row.article_id][key[:2]] = (row.location, row.region)
-    return got, places
+    return got, places, {k: sorted(v.values()) for k, v in figures.items()}
 
 
 def test_there_are_cases():
@@ -44,7 +48,7 @@ def params():
 
 @pytest.mark.parametrize("case", params())
 def test_case(results, case):
-    got_all, places = results
+    got_all, places, figures = results
     got = got_all[case.article_id]
     want = expected_rows(case)
     missing = want - got
@@ -52,6 +56,9 @@ def test_case(results, case):
     assert not missing and not spurious, (
         f"\n{case.text}\n  missing:  {sorted(missing)}\n  spurious: {sorted(spurious)}\n  fields: {FIELDS}"
     )
+    if case.figures is not None:
+        want_figures = sorted(f"{format_value(float(f.split()[0]))} {f.split()[1]}" for f in case.figures)
+        assert figures[case.article_id] == want_figures, f"\n{case.text}\n  figures: {figures[case.article_id]}\n  expected: {want_figures}"
     for e in case.expect:
         if "location" in e:
             key = (e["metric"], format_value(float(e["value"])))
@@ -61,7 +68,7 @@ def test_case(results, case):
 
 def test_claim_f1_over_all_cases(results):
     """The whole set scored like the contract's claim level (known gaps included)."""
-    got_all, _ = results
+    got_all, _, _ = results
     tp = fp = fn = 0
     for case in CASES:
         got = got_all[case.article_id]

@@ -296,9 +296,24 @@ class MetricAssigner:
         self.states = {k: frozenset(v) for k, v in domain.parts.get("states", {}).items()}
         self.restated = re.compile(r"^[\s(]*(?:" + "|".join(re.escape(w) for w in domain.parts.get("restated", ())) + r")?[\s(]*$", re.I)
         self.changes = _lemmas(domain, "change_verbs")
+        compared = domain.parts.get("compared", ())
+        hedges = sorted({w for ws in domain.qualifiers.values() for w in ws}, key=lambda w: (-len(w), w))
+        self.compared = re.compile(
+            r"\b(?:" + "|".join(re.escape(w) for w in sorted(compared, key=lambda w: (-len(w), w))) + r")\s+(?:(?:" + "|".join(re.escape(w) for w in hedges) + r")\s+)?$", re.I
+        ) if compared else None
+        self.metric_units = frozenset(spec.unit for spec in domain.metrics)
+        self.metric_kinds = frozenset(spec.kind for spec in domain.metrics)
+
+    def can_be_claim(self, claim: Claim) -> bool:
+        """A figure some metric may take: its unit is a metric's (any currency for money), and
+        the quantities step found no reason against it ("one" alone, "a third")."""
+        return not claim.reason and (claim.unit in self.metric_units or (claim.kind == "money" and "money" in self.metric_kinds))
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = claim_spans(doc)
+        # a figure no metric can take ("50 metres", "for 9 days") stays out of the step: it is
+        # listed as `other` and is nobody's whole, part or neighbour
+        aside = [(s, s._.claim) for s in claim_spans(doc) if not self.can_be_claim(s._.claim)]
+        spans = [s for s in claim_spans(doc) if self.can_be_claim(s._.claim)]
         index = doc_index(doc)
         blocked = Figures({t.i for s in spans for t in s})
         bags = sentence_bags(doc, self.context_sentences)
@@ -346,6 +361,8 @@ class MetricAssigner:
                     metric = w.metric
             if metric == "other" and not reason and claim.kind == "money":
                 metric = self.restated_money(span, earlier)
+            if bare and not reason and self.compared is not None and self.compared.search(index.text, max(0, span.start_char - 40), span.start_char):
+                metric = self.compared_metric(span, claim, earlier) or metric  # "down from 165 000 sq km"
             given = self.restated_total(span, claim, earlier)
             if given is not None:
                 metric = given  # "Of the 1,284 items destroyed, ...": the figure given before
@@ -377,7 +394,7 @@ class MetricAssigner:
             if c1.bound == "lower_bound" and c2.bound == "upper_bound" and (c1.metric == "other") != (c2.metric == "other"):
                 metric = c1.metric if c1.metric != "other" else c2.metric
                 pairs[k], pairs[k + 1] = (s1, replace(c1, metric=metric)), (s2, replace(c2, metric=metric))
-        set_claims(doc, pairs)
+        set_claims(doc, pairs + (aside if self.keep_other else []))
         return doc
 
     def read_state(self, span: Span, ctx: Context, blocked: Figures) -> None:
@@ -575,6 +592,18 @@ class MetricAssigner:
             return None
         # the latest figure with a metric of the same value and unit
         return earlier.by_value.get((claim.value, claim.unit))
+
+    def compared_metric(self, span: Span, claim: Claim, earlier: Earlier) -> str:
+        """The metric of the latest figure of the same unit in this sentence or the one before
+        ("" when none has one): "down from 165 000 sq km" counts what it is compared with."""
+        index = earlier.index
+        here = index.sent_no(span.start)
+        for prev, c in reversed(earlier.pairs):
+            if index.sent_no(prev.start) < here - 1:
+                break
+            if c.unit == claim.unit and c.metric != "other":
+                return c.metric
+        return ""
 
     def restated_money(self, span: Span, earlier: Earlier) -> str:
         """"JPY 480 million (approximately USD 3.4 million)": the same money in another

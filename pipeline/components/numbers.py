@@ -137,7 +137,7 @@ class NumberReader:
             return tokens[i][2].lower() if i < n else ""
 
         total, current, last_scale = 0.0, None, 0.0
-        spelled = joined = False
+        spelled = joined = decimal = False
         i = k
         while i < n:
             if i > k and text[tokens[i - 1][1] : tokens[i][0]].strip():
@@ -148,6 +148,9 @@ class NumberReader:
                 break  # "12.03.2024": digits that are not one number
             if digits is not None or word is not None:
                 value = digits if digits is not None else word
+                if i > k and current is None and last_scale and not joined and (decimal or text[tokens[i][1] : tokens[i][1] + 1] == "-"):
+                    break  # "2.8 billion four years ago", "58.8 million 60-kg bags": two figures
+                decimal = decimal or (digits is not None and "." in tok)
                 if current is None and (i == k or last_scale or joined):
                     current = value  # "2 thousand 300": digits after a scale word
                     spelled = spelled or word is not None or i > k

@@ -1,10 +1,13 @@
 """Step 1: numbers and quantities.
 
-quantulum3 reads most figures ("1.5 million", "two thousand", "12 sq km", "$25 billion"),
-taught the domain units listed in models/units.yaml. A pre-pass built from the same
-file reads what it gets wrong: money with a currency code or compact scale ("$25bn",
-"AZN 10 million", "€4m"), decimal commas before a scale ("3,2 million") and ranges
-("between 2 and 3 million"). Units quantulum3 invents ("2020 second") are dropped.
+Patterns built from models/units.yaml read the figures themselves, in the plain form of
+numbers.reading_text (numbers in words are digits there): money with a symbol, a code or a
+name ("$25bn", "AZN 10 million", "4 million dollars"), ranges ("between 2 and 3 million"),
+and every number with its sign, its scale ("4.2 million", "$7.2M", "5bn") and the unit
+written after it ("12 sq km", "5.5pc", "a 300-metre stretch", "41 tonnes"). quantulum3 is
+asked only about what those cannot read: a word after a number that could be a unit it
+knows and units.yaml does not ("5 joules"), and the number words it alone reads ("a
+dozen", "a third"). Units quantulum3 invents ("2020 second") are dropped.
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ fix_quantulum_order()
 
 NUM = r"\d{1,3}(?:(?:,|[ \u00a0\u2009\u202f])\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
 YEAR_LIKE = re.compile(r"^(19|20)\d\d$")
+# an ordinal as written: "18th", "3rd", "third", "twentieth" (the tagger also calls "31pc" one)
+ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth|hundredth|thousandth|millionth)\b", re.I)
 # what makes an entity the tagger calls a date really one: a month, a weekday, a year, a word
 # of time or a clock
 DATE_WORDS = re.compile(
@@ -79,6 +84,14 @@ DATE_WORDS = re.compile(
     r"|\b(?:19|20)\d\d(?:'?s)?\b|\b(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|today|yesterday|tomorrow|ago|quarter)\b|\d[.:]\d\d|[ap]\.?m\b",
     re.IGNORECASE,
 )
+
+
+PAUSE = re.compile(r"\s*(?:[.,;:!?)]|$)")
+PHONE = re.compile(r"0\d")  # a leading zero: a phone number or a code, no figure
+PHONE_REST = re.compile(r"[\d \-]*\d")
+PHONE_SEQ = re.compile(r"\d+(?:[ \-]\d{2,4}){2,}(?![\d,.])")  # groups that are no thousands
+SCORE = re.compile(r"\d{1,3}[-–]\d{1,3}(?!\d|[.,]\d)(?:\s\d{1,3}[-–]\d{1,3}(?!\d|[.,]\d))*")
+ORDINAL_BEFORE = re.compile(r"\b(?:first|second|third|fourth|final|last|next|previous|latter|former|\d+(?:st|nd|rd|th))\s+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class Found:
     value: float
     unit: str
     bound: str = ""
+    reason: str = ""  # why the figure is no claim whatever it counts ("fraction", "single")
 
 
 def parse_number(text: str) -> float:
@@ -139,7 +153,7 @@ class Patterns:
         sc = _alts(domain.scales)
         scw = _alts(word_scales)
         self.money_before = re.compile(
-            rf"(?<![\w$€£¥₼₴₩₹])(?P<cur>{_alts(before)})\s?(?P<num>{NUM})(?:(?P<scale>{sc})\b|\s(?P<scalew>{scw})\b)?",
+            rf"(?<![\w$€£¥₼₴₩₹])(?P<cur>{_alts(before)})\s?(?P<num>{NUM})(?:(?P<scale>(?i:{sc}))\b|\s(?P<scalew>(?i:{scw}))\b)?",
         )
         # "4 million dollars", "NOK 60 million" is before; "2.5 million lei (MDL)", "USD 920,000" after
         self.money_after = re.compile(
@@ -155,8 +169,6 @@ class Patterns:
         )
         # "another decade", "a further year": one of the unit
         self.more_unit = re.compile(rf"(?<![\w.,])(?:{more_before})\s+(?P<unit>year|decade)\b", re.I)
-        self.scale_after = re.compile(rf"\s*(?P<scalew>{scw})\b", re.I)  # matched at a figure's end
-        self.compact = re.compile(r"(?<![\w.,])(?P<num>\d+\.\d+|\d+)(?P<scale>mn|bn|tn|k|m)\b(?!\s*(?:²|2\b))")
         cb = _alts(before)
         self.range = re.compile(
             rf"(?<![\w.,])(?:(?P<kw>between|from)\s+)?(?P<cura>{cb})?\s?(?P<a>{NUM})(?:\s?(?P<sa>{scw}))?"
@@ -164,6 +176,39 @@ class Patterns:
             rf"(?:\s(?P<cur>{_alts(after)})\b)?",
             re.IGNORECASE,
         )
+        # units as written after a number (units.yaml `written`): the longest surface wins,
+        # a word in any case, a symbol as written
+        self.units = {w: (unit, factor) for w, unit, factor, any_case in domain.written_units if not any_case}
+        self.unit_words = {w.lower(): (unit, factor) for w, unit, factor, any_case in domain.written_units if any_case}
+        surfaces = sorted({(w, any_case) for w, _u, _f, any_case in domain.written_units}, key=lambda p: (-len(p[0]), p))
+        alts = "|".join(f"(?i:{re.escape(w)})" if any_case else re.escape(w) for w, any_case in surfaces)
+        self.units.update({w: (unit, factor) for w, unit, factor in domain.glued_symbols})
+        glued = _alts(w for w, _u, _f in domain.glued_symbols)
+        between = rf"(?:(?i:{_alts(domain.between_number_and_unit)})\s+)?" if domain.between_number_and_unit else ""
+        self.unit_at = re.compile(rf"(?:[ \u00a0]{{0,2}}{between}(?P<u>{alts}){f'|(?P<g>{glued})' if glued else ''})(?![A-Za-z0-9²³])")
+        self.unit_before = re.compile(r"\b(?P<u>" + _alts(w for w, _u in domain.written_before) + r")[ \-]$", re.I) if domain.written_before else None
+        self.before_units = dict(domain.written_before)
+        self.parts = {w.lower(): float(v) for w, v in domain.number_words.get("fractions", {}).items()}
+        # a number as the patterns read it: a sign ("-5", "minus 5"), digits ("1,200.5"), a
+        # fraction ("1/2"), or "one"
+        self.number = re.compile(
+            rf"(?:(?<![^\s(])(?P<sign>[-−])|(?P<minus>\bminus\s+))?(?<![\w.,/])(?:(?:(?P<whole>\d+) (?=\d{{1,2}}/\d))?(?P<num>{NUM})(?![\d])(?:/(?P<den>\d{{1,2}})(?![\d/]))?|(?P<one>(?i:one))\b(?!-))"
+        )
+        # a scale after a number: a word ("4.2 million", "5bn") or a letter glued to it
+        # ("$7.2M", "5B", "2.5k"; a lower-case "m" only after decimals: "50m" is metres), or a
+        # capital letter apart before a word ("5 B people")
+        self.scale_at = re.compile(rf"[ \u00a0]{{0,2}}(?P<w>(?i:{scw}))(?![A-Za-z])|(?P<l>[kKMB]|(?<=\.\d)m|(?<=\.\d\d)m)(?![A-Za-z0-9])|[ ](?P<sp>[MB])(?=\s+[a-z])")
+        number_words = sorted(w for group in domain.number_words.values() for w in group)
+        self.ratio = re.compile(r"\s+in\s+(?:every\s+)?(?:\d|(?:" + _alts(number_words) + r")\b)", re.I)
+        self.next_word = re.compile(r"[ \u00a0]{0,2}([^\W\d_][\w\-]*)")
+        # a fraction in words: "a third", "two-thirds", "three quarters", "half"; "2 and a half"
+        parts = domain.number_words.get("fractions", {})
+        numerators = ["a", "an"] + [w for k in ("units", "tens") for w in domain.number_words.get(k, {})]
+        self.fraction = re.compile(
+            rf"(?<![\w-])(?:(?P<whole>{NUM})\s+and\s+(?=a\s+half\b))?(?:(?P<numer>\d+|(?i:{_alts(numerators)}))[\s-]+)?(?P<part>(?i:{_alts(parts)}))\b(?!-)"
+        ) if parts else None
+        self.one_before = re.compile(r"\b(?:" + _alts(domain.one_not_figure.get("before", ())) + r")\s+$", re.I) if domain.one_not_figure.get("before") else None
+        self.one_after = re.compile(r"\s+(?:" + _alts(domain.one_not_figure.get("after", ())) + r")\b", re.I) if domain.one_not_figure.get("after") else None
         self.month = re.compile(
             r"^\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE
         )
@@ -173,6 +218,19 @@ class Patterns:
 
     def scale(self, s: str | None) -> float:
         return self.domain.scales.get((s or "").lower(), 1.0)
+
+    def unit(self, text: str, pos: int) -> tuple[str, float, int] | None:
+        """The unit written at `pos` (after a number or its scale): canonical unit, factor,
+        end; quantulum3 is asked only about a word that may be a unit it knows."""
+        m = self.unit_at.match(text, pos)
+        if m is not None:
+            surface = m["u"] or m["g"]
+            unit, factor = self.units.get(surface) or self.unit_words[surface.lower()]
+            return unit, factor, m.end()
+        w = self.next_word.match(text, pos)
+        if w is None or w.group(1).lower() in self.domain.not_units or w.group(1).lower() not in _maybe_units():
+            return None
+        return _quantulum_unit(text, pos, self.domain)
 
 
 @lru_cache(maxsize=8)
@@ -225,37 +283,34 @@ def _unit_written(surface: str) -> bool:
     return bool(rest) and rest not in ("a", "an", "a.", "s", "m")
 
 
-# how far quantulum3 is made to read from a figure's start at first, and how far inside
-# that window what it reads there (and the quantity after it, a range's other end) must end
-# to be what it reads in the whole rest of the sentence
-LEAD_WINDOW = 128
-LEAD_MARGIN = 64
+@lru_cache(maxsize=1)
+def _maybe_units() -> frozenset[str]:
+    """The first words of every unit name, surface and symbol quantulum3 knows (lower case)."""
+    units = q_load.units("en_US")
+    words = set()
+    for group in (units.surfaces_lower, units.symbols_lower, units.surfaces, units.symbols):
+        words |= {str(k).split()[0].lower() for k in group if str(k).strip()}
+    return frozenset(words)
 
 
-def _leading(text: str, start: int) -> tuple[float, str, int, int, bool] | None:
-    """The quantity quantulum3 reads right at `start` in the rest of the text (None when
-    the first one it reads there starts later). Read from a window that doubles until that
-    quantity and the next end well inside it, the rest of the sentence once at the most:
-    reading all of it again for each figure costs the square of the sentence's length (a
-    table of numbers is one sentence)."""
-    size = LEAD_WINDOW
-    while start + size < len(text):
-        found = _quantulum(text[start : start + size])
-        if not found or found[0][2] != 0:
-            return None  # what starts right there fits the window whole
-        if len(found) >= 2 and found[1][3] <= size - LEAD_MARGIN:
-            return found[0]  # the first ends before the second, well inside
-        size *= 2
-    found = _quantulum(text[start:])
-    return found[0] if found and found[0][2] == 0 else None
+NOT_COUNTED = ("measure", 1.0)  # a unit of a measure no metric counts, unknown to units.yaml
 
 
-def _unit_of_following(text: str, start: int, domain: Domain) -> tuple[str, float]:
-    """The unit written right after a number at `start`: quantulum3 reads '7 million hectares'."""
-    q = _leading(text, start)
-    if q is not None and q[1] in domain.quantulum_units:
-        return domain.quantulum_units[q[1]]
-    return "count", 1.0
+def _quantulum_unit(text: str, pos: int, domain: Domain) -> tuple[str, float, int] | None:
+    """The unit quantulum3 reads in the words at `pos`, up to the next digit: it reads
+    "1 <those words>"."""
+    stop = re.search(r"\d|[;:!?]|\.(?:\s|$)", text[pos : pos + 40])
+    words = text[pos : pos + (stop.start() if stop else 40)]
+    found = _quantulum("1 " + words.translate(SPACES))
+    if not found or found[0][2] != 0 or found[0][1] == "dimensionless":
+        return None
+    _v, name, _s, e, _u = found[0]
+    end = pos + e - 2
+    if name in domain.quantulum_units:
+        return (*domain.quantulum_units[name], end)
+    if _ENTITY.get(name) in domain.measures_not_counted:
+        return (*NOT_COUNTED, end)  # "60 mm", "41 tonnes": no count of things either
+    return None
 
 
 def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] | None = None) -> list[Found]:
@@ -277,8 +332,8 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
     def take(s: int, e: int) -> None:
         taken[s:e] = b"\x01" * (e - s)
 
-    def add(s: int, e: int, value: float, unit: str, bound: str = "") -> None:
-        found.append(Found(s + offset, e + offset, value, unit, bound))
+    def add(s: int, e: int, value: float, unit: str, bound: str = "", reason: str = "") -> None:
+        found.append(Found(s + offset, e + offset, value, unit, bound, reason))
         take(s, e)
 
     for m in pat.more_years.finditer(text):
@@ -298,7 +353,10 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
         a, b = m["a"], m["b"]
         sa, sb = m["sa"], m["sb"]
         is_years = YEAR_LIKE.match(a) and YEAR_LIKE.match(b) and not (sa or sb)
-        measured = not (m["kw"] or sb or m["cura"] or m["curb"] or m["cur"]) and _unit_of_following(text, m.start("b"), domain)[0] != "count"
+        following = None if (m["cur"] or m["cura"] or m["curb"]) else pat.unit(text, m.end())
+        if following is not None and following[0] == NOT_COUNTED[0]:
+            following = None
+        measured = not (m["kw"] or sb) and following is not None
         if is_years or not (m["kw"] or sb or m["cura"] or m["curb"] or measured):
             continue  # "2020-2023", "May 24-26": not a range of figures; "300-400 hectares" is
         if YEAR_LIKE.match(a) and not (sa or m["cura"]) and re.search(r"\b(?:since|in|from|by|until|of)\s*$", text[: m.start()], re.I):
@@ -315,11 +373,10 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
             unit, factor = currency(pat.cur_before[cur]), 1.0
         elif m["cur"]:
             unit, factor = currency(pat.cur_after[m["cur"].lower()]), 1.0
+        elif following is not None:
+            unit, factor, end_b = following  # the second figure reaches over its unit
         else:
-            unit, factor = _unit_of_following(text, m.start("b"), domain)
-            if unit != "count":
-                # extend the second figure over its unit
-                end_b = max(end_b, m.start("b") + _leading(text, m.start("b"))[3])
+            unit, factor = "count", 1.0
         a_start = m.start("cura") if m["cura"] else m.start("a")
         a_end = m.end("sa") if sa else m.end("a")
         b_start = m.start("curb") if m["curb"] else m.start("b")
@@ -333,62 +390,107 @@ def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] 
             value = parse_number(m["num"]) * pat.scale(m["scale"])
             code = m["code2"] or m["code"]
             add(m.start(), m.end(), value, pat.iso[code] if code else currency(pat.cur_after[m["cur"].lower()]))
-    for m in pat.compact.finditer(text):
-        if free(m.start(), m.end()) and ("." in m["num"] or m["scale"] != "m"):
-            add(m.start(), m.end(), parse_number(m["num"]) * pat.scale(m["scale"]), "count")
-
-
-    parsed = list(_quantulum(text))
-    for k, (value, name, s, e, uncertain) in enumerate(parsed):
-        # quantulum3 sometimes stops before a scale word ("some 6 million hectares" -> 6)
-        if pat.scale_after.match(text, e):
-            again = _leading(text, s)
-            if again is not None:
-                v2, n2, _s2, e2, u2 = again
-                parsed[k] = (v2, n2, s, s + e2, u2)
-    # "three thousand and 45": one number written in two parts
-    merged = []
-    for q in parsed:
-        if merged:
-            v0, n0, s0, e0, u0 = merged[-1]
-            gap = text[e0 : q[2]]
-            if n0 == q[1] == "dimensionless" and re.fullmatch(r"\s+and\s+", gap) and v0 >= 100 and v0 % 100 == 0 and q[0] < 100 and v0 > q[0]:
-                merged[-1] = (v0 + q[0], n0, s0, q[3], False)
-                continue
-        merged.append(q)
-    def add_parsed(value: float, name: str, s: int, e: int) -> None:
+    def add_parsed(value: float, name: str, s: int, e: int, reason: str = "") -> None:
         surface = text[s:e]
         if name in domain.quantulum_units:
             canonical, factor = domain.quantulum_units[name]
             if domain.unit_kinds.get(canonical) == "money":
                 return  # quantulum3 reads some currencies; the pre-pass owns money
-            add(s, e, value * factor, canonical)
+            add(s, e, value * factor, canonical, reason=reason)
         elif _ENTITY.get(name) in domain.measures_not_counted:
-            # "60 mm", "41 tonnes", "20-30 centimetres": a measure written with its unit that
-            # no metric counts; the number is no count of things either
+            # "5 joules": a measure written with its unit that no metric counts; the number
+            # is no count of things either
             take(s, e)
         else:
             # an invented or unsupported unit: keep the bare number if one leads the surface
             lead = re.match(NUM, surface)
             if lead and lead.group(0).strip():
-                add(s, s + lead.end(), parse_number(lead.group(0)), "count")
+                add(s, s + lead.end(), parse_number(lead.group(0)), "count", reason=reason)
 
-    for value, name, s, e, uncertain in merged:
-        if not uncertain and free(s, e):
-            add_parsed(value, name, s, e)
-    # every written number gets read: quantulum3 skips some ("2021 to 250") and reads
-    # others as a range the range pattern did not accept
-    for m in re.finditer(rf"(?<![\w.,]){NUM}(?![\d])", text):
+    # fractions in words: "a third" is a share of something, never a figure of a claim; "half"
+    # alone is one unless an ordinal makes it a part of a season ("the first half")
+    for m in pat.fraction.finditer(text) if pat.fraction is not None else ():
         if not free(m.start(), m.end()):
             continue
-        again = _leading(text, m.start())
-        if again is not None and not again[4]:
-            v2, n2, _s2, e2, _u = again
-            if free(m.start(), m.start() + e2):
-                add_parsed(v2, n2, m.start(), m.start() + e2)
-                continue
-        add(m.start(), m.end(), parse_number(m.group(0)), "count")
+        numer, part = (m["numer"] or "").lower(), m["part"].lower()
+        if not numer and (part not in ("half", "halves") or ORDINAL_BEFORE.search(text, max(0, m.start() - 12), m.start())):
+            continue  # "the third quarter", "the first half"
+        share = (1.0 if numer in ("", "a", "an") else parse_number(numer) if numer[0].isdigit() else domain.number_words["units"].get(numer) or domain.number_words["tens"][numer]) / pat.parts[part]
+        unit = pat.unit(text, m.end())
+        if m["whole"]:
+            value, reason = parse_number(m["whole"]) + share, ""  # "two and a half years"
+        else:
+            value, reason = share, "fraction"
+        if unit is not None and unit[0] != NOT_COUNTED[0] and domain.unit_kinds.get(unit[0]) != "money":
+            add(m.start(), unit[2], value * unit[1], unit[0], reason=reason)
+        else:
+            add(m.start(), m.end(), value, "fraction" if reason else "count", reason=reason)
+    # every other number: its sign, scale and unit
+    for m in pat.number.finditer(text):
+        start = m.start()
+        if not free(start, m.end()):
+            continue
+        whole = 0.0
+        if m["one"]:
+            value, reason = 1.0, "single"  # "one of the victims": a figure, no claim by itself
+            if (pat.one_before and pat.one_before.search(text, max(0, start - 12), start)) or (pat.one_after and pat.one_after.match(text, m.end())) or PAUSE.match(text, m.end()):
+                continue  # "no one", "one another", "if they find one."
+        elif m["den"]:
+            num, den = parse_number(m["num"]), float(m["den"])
+            if not (0 < num < den <= 10):
+                continue  # "24/7", "9/11": no fraction
+            whole = parse_number(m["whole"]) if m["whole"] else 0.0  # "2 1/2 years"
+            value, reason = whole + num / den, "" if whole else "fraction"
+        elif PHONE.match(m["num"]) or ((seq := PHONE_SEQ.match(text, start)) is not None and seq.end() > m.end()):
+            take(start, PHONE_REST.match(text, start).end())  # "018000 123 456", "1800 22 55 22": a phone number
+            continue
+        else:
+            value, reason = parse_number(m["num"]), ""
+        if m["sign"] or m["minus"]:
+            value = -value
+        end = m.end()
+        sc = pat.scale_at.match(text, end)
+        if sc is not None and not m["den"]:
+            value *= pat.scale(sc["w"] or sc["l"] or sc["sp"])
+            end = sc.end()
+        unit = pat.unit(text, end)
+        if unit is not None and unit[0] == NOT_COUNTED[0]:
+            take(start, unit[2])  # a measure no metric counts, unknown to units.yaml
+            continue
+        before = pat.unit_before.search(text, max(0, start - 16), start) if pat.unit_before is not None and unit is None else None
+        if unit is None and re.match(r"[A-Za-z]", text[end : end + 1]):
+            take(start, end)  # "5G", "7.45pm", "A350-900s": letters glued to a number make a name or a time
+            continue
+        score = SCORE.match(text, start) if unit is None else None
+        if score is not None and not pat.scale_at.match(text, score.end()) and not pat.unit(text, score.end()):
+            take(start, score.end())  # "3-1", "6-3 7-6": a score (or a code), no figures
+            continue
+        if before is not None:
+            add(before.start(), end, value, pat.before_units[before["u"].lower()])  # "magnitude 6.4"
+        elif unit is not None:
+            canonical, factor, end = unit
+            if domain.unit_kinds.get(canonical) == "money":
+                continue  # quantulum3 reads some currencies; the money patterns own money
+            add(start, end, value * factor, canonical, reason="" if m["one"] else reason)
+        elif reason == "fraction":
+            add(start, end, value, "fraction", reason=reason)
+        else:
+            add(start, end, value, "count", reason=reason if (reason != "single" or end == m.end()) else "")
     return found
+
+
+def _no_claim(span: Span, found: Found, kind: str) -> str:
+    """Why a figure that is one is no claim whatever it counts ("" when it may be one)."""
+    index = doc_index(span.doc)
+    text = index.text
+    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", text[found.end : found.end + 10], re.I):
+        return "point in time"  # "eighty years after the battles": a point in time, not a duration
+    if kind == "duration":
+        for ent in index.ents_over(index.sents[index.sent_no(span.start)], span.start_char, span.end_char):
+            longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
+            if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
+                return "date"  # "the first two months of 2024" is a date, not a duration
+    return found.reason
 
 
 def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
@@ -399,29 +501,43 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     sent_no = index.sent_no(span.start)
     sent = index.sents[sent_no]
     for ent in index.ents_over(sent, found.start, found.end):
-        if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(ent.text) or YEAR_LIKE.match(span.text.strip())):
+        # the words right beside the number, inside the entity
+        beside = re.search(r"\S*\s*$", text[ent.start_char : found.start]).group(0) + text[found.start : found.end] + re.match(r"\s*\S*", text[found.end : ent.end_char]).group(0)
+        if ent.label_ in ("DATE", "TIME") and kind == "count" and (DATE_WORDS.search(beside) or YEAR_LIKE.match(span.text.strip())):
             return True  # "May 24-26", "2024", "4 a.m.": a number inside a date; the tagger
-            # also calls "five thousand two hundred and forty" a date, which it is not
-        if ent.label_ == "ORDINAL":
-            return True
-    if kind == "duration" and re.match(r"^\s*(?:after|ago|since|before|later|earlier)\b", text[found.end : found.end + 10], re.I):
-        return True  # "eighty years after the battles": a point in time, not a duration
-    if kind == "duration":
-        for ent in index.ents_over(sent, span.start_char, span.end_char):
-            longer = ent.start <= span.start and ent.end >= span.end and len(ent) > len(span)
-            if ent.label_ == "DATE" and longer and re.search(r"\b(?:19|20)\d\d\b|\b(?:first|last|past|previous|next|this|these)\b", ent.text, re.I):
-                return True  # "the first two months of 2024" is a date, not a duration
-    # "one in four of the shells", "1 in 5 children": a ratio, both its numbers
+            # also calls "five thousand two hundred and forty" and "six a year earlier" dates
+        if ent.label_ == "ORDINAL" and ORDINAL.search(ent.text) and found.unit != "fraction":
+            return True  # "the 18th goal", "third": not "31pc", which the tagger also calls one
+    # "one in four of the shells", "1 in 5 children": a ratio, both its numbers ("1 in Kabul"
+    # is none)
     if kind == "count" and (
-        (found.value == 1 and re.match(r"\s+in\s+(?:every\s+)?\w", text[found.end : found.end + 12], re.I))
+        (found.value == 1 and _patterns(domain).ratio.match(text, found.end))
         or re.search(r"\b(?:one|1)\s+in\s+(?:every\s+)?$", text[max(0, found.start - 16) : found.start], re.I)
+    ):
+        return True
+    # "COVID-19", "F-16", "A350-900": a number glued by a hyphen to a word with letters is part
+    # of a name
+    if re.search(r"[A-Za-z][\w]*-$", text[max(0, found.start - 12) : found.start]):
+        return True
+    # "10 Downing Street", "42 Jalan Ampang": a number in an address
+    after = doc[span.end : span.end + 4]
+    for t in after:
+        if t.lower_ in domain.street_words and (t.is_title or t.is_upper):
+            return True
+        if not t.is_title:
+            break
+    # "iPhone 15", "Boeing 737 MAX", "S&P 500", "No 10": a plain number right after the name
+    # it labels, counting no noun of its own
+    num, before = span[0], doc[span.start - 1] if span.start > 0 else None
+    named = any(ent.label_ in ("PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "FAC") for ent in index.ents_over(sent, found.start, found.end))
+    counts = num.dep_ == "nummod" and num.head.i > num.i and num.head.pos_ == "NOUN" and not named  # "a Boeing 737 order"
+    if (
+        kind == "count" and before is not None and (before.pos_ == "PROPN" or before.text in ("No", "No.")) and not counts
+        and re.fullmatch(r"\d+", span.text) and before.idx + len(before.text) + 1 == num.idx and before.ent_type_ not in ("GPE", "LOC", "NORP")
     ):
         return True
     # "a 12-year-old", "9-year-old": an age
     if re.match(r"^[\s-]*old\b", text[found.end : found.end + 6], re.I):
-        return True
-    # "a third", "half": a fraction written in words is a share of something, not a figure
-    if found.value != int(found.value) and not re.search(r"\d", span.text):
         return True
     first = span[0]
     if re.fullmatch(r"\d+(st|nd|rd|th)", first.text.lower()):
@@ -474,7 +590,9 @@ class QuantityFinder:
         """Each shared currency symbol's currency in this article: the country it names most."""
         out = {}
         for k, shared in enumerate(self.domain.shared_currencies):
-            counts = {code: len(re.findall(rf"\b{re.escape(place)}\b", text)) for place, code in shared.by_place}
+            counts: dict[str, int] = {}
+            for place, code in shared.by_place:  # a country may be named several ways
+                counts[code] = counts.get(code, 0) + len(re.findall(rf"\b{re.escape(place)}\b", text))
             best = max(counts.values(), default=0)
             out[f"shared:{k}"] = next((c for c, n in counts.items() if n == best), shared.default) if best else shared.default
         return out
@@ -554,14 +672,17 @@ class QuantityFinder:
                 kind = self.domain.unit_kinds.get(f.unit, "count")
                 if _is_noise(span, f, self.domain, kind):
                     continue
-                claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound)
+                claim = Claim(value=f.value, unit=f.unit, kind=kind, bound=f.bound, reason=_no_claim(span, f, kind))
                 pairs.append((span, claim))
+        # "one" alone is a claim only in a list of figures or as a casualty verb's object
+        singles = [p for p in pairs if p[1].reason == "single"]
+        pairs = [p for p in pairs if p[1].reason != "single"]
         pairs.extend(self.singles_in_lists(doc, pairs))
         pairs.extend(self.singles_harmed(doc, pairs))
         # one claim per span: when two figures expand to the same tokens keep the first
         seen: set[tuple[int, int]] = set()
         unique = []
-        for span, claim in pairs:
+        for span, claim in pairs + singles:
             key = (span.start_char, span.end_char)
             if key not in seen:
                 seen.add(key)
