@@ -5,8 +5,8 @@ that is wasted. Before the spaCy doc is made, the body is split into sentences c
 (line breaks, and a full stop before a capital that ends no abbreviation); a sentence is
 read when it can hold a claim (a number, in digits or in words) or when the document
 context rules read it: a date or a period the figures after it take ("Since the end of
-the war, ..."), a list's intro (a line that ends with a colon), and the sentences right
-before a figure. Every other sentence is replaced by spaces of its own length (line
+the war, ..."), a list's intro (a line that ends with a colon), and a heading, a list item
+or a short sentence right before a figure. Every other sentence is replaced by spaces of its own length (line
 breaks stay), so the tagger, the parser and the entity recognizer pass over it as one
 blank token and every offset stays true to the body. What the steps read from the whole
 article (its place, the words before a figure) they read from the body, kept on the doc
@@ -38,7 +38,7 @@ def _alternation(phrases) -> str:
 class Selector:
     """Which sentences of a body are read (see the module docstring)."""
 
-    def __init__(self, domain: Domain, before: int = 1):
+    def __init__(self, domain: Domain, before: int = 1, short: int = 12):
         numbers = [w for group in domain.number_words.values() for w in group]
         cues = domain.selection
         time_cues = [p for key in cues.get("date_cues", ()) for p in domain.date_cues.get(key, ())]
@@ -47,6 +47,7 @@ class Selector:
         self.number = re.compile(r"\d|(?<![\w-])(?:" + _alternation(numbers) + r")(?![\w])", re.IGNORECASE)
         self.abbreviations = frozenset(w.lower().rstrip(".") for w in (*domain.layout.get("abbreviations", ()), *cues.get("abbreviations", ())))
         self.before = before
+        self.short = short
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each sentence, line breaks and the spaces between left out."""
@@ -63,6 +64,12 @@ class Selector:
             out.append((start, line.end()))
         return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in out if text[s:e].strip()]
 
+    def context(self, sentence: str) -> bool:
+        """A sentence that may frame the figures after it: a heading, a list item or a short
+        line (a full sentence with no number, no time word and no colon frames none)."""
+        words = sentence.split()
+        return len(words) <= self.short or not re.search(r"[.!?][\"'”’)]*\s*$", sentence)
+
     def hidden(self, text: str) -> list[tuple[int, int]]:
         """The sentences that are not read, as (start, end)."""
         spans = self.sentences(text)
@@ -70,7 +77,9 @@ class Selector:
         numbers = [bool(self.number.search(text, s, e)) for s, e in spans]
         out = []
         for k, (s, e) in enumerate(spans):
-            if keep[k] or any(numbers[j] for j in range(k + 1, min(len(spans), k + 1 + self.before))):
+            if keep[k]:
+                continue
+            if self.context(text[s:e]) and any(numbers[j] for j in range(k + 1, min(len(spans), k + 1 + self.before))):
                 continue
             out.append((s, e))
         return out
@@ -96,4 +105,5 @@ def selector(domain: Domain) -> Selector | None:
     nlp_cfg = domain.config["nlp"]
     if str(nlp_cfg.get("analysis", "full")) != "selective":
         return None
-    return Selector(domain, int(domain.config.get("selection", {}).get("before", 1)))
+    settings = domain.config.get("selection", {})
+    return Selector(domain, int(settings.get("before", 1)), int(settings.get("short", 12)))
