@@ -53,6 +53,8 @@ CONVERTED = {
     "kilometre": ("km", 1.0),
     "kilometer": ("km", 1.0),
     "mile": ("km", 1.609344),
+    "kilometre per hour": ("km_per_hour", 1.0),
+    "kilometer per hour": ("km_per_hour", 1.0),
     "month": ("year", 1 / 12),
     "decade": ("year", 10.0),
     "percentage": ("percent", 1.0),
