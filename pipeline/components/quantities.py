@@ -584,7 +584,8 @@ class QuantityFinder:
         words = [w for group in domain.number_words.values() for w in group] + ["dozen"]
         self.has_number = re.compile(r"\d|\b(?:" + "|".join(sorted(words)) + r")\b", re.IGNORECASE)
         teach_quantulum(domain)
-        _quantulum("1 hectare")  # build quantulum3's caches now, once per process, not on the first article
+        # quantulum3 builds its regular expressions (most of a second) on its first parse,
+        # which most articles never ask for now: a one-article run does not wait for it
 
     def shared_codes(self, text: str) -> dict[str, str]:
         """Each shared currency symbol's currency in this article: the country it names most."""
