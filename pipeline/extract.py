@@ -134,14 +134,15 @@ def extract_corpus(
             results = run_in_pool(todo, partial(worker_run, keep_other=keep_other), jobs, worker_init, (models_dir,), recycle)
         else:
             built: list[Language] = [nlp] if nlp is not None else []
-            runs = [0]
+            served = [0]  # batches done by the pipeline in `built`
 
             def in_process(batch: list[Article]) -> BatchResult:
-                if built and nlp is None and recycle and runs[0] % recycle == 0 and runs[0]:
+                if nlp is None and recycle and served[0] >= recycle:
                     built.clear()  # a pipeline built here starts afresh: memory stays flat
+                    served[0] = 0
                 if not built:  # a fully cached run never loads spaCy
                     built.append(build_nlp(models_dir))
-                runs[0] += 1
+                served[0] += 1
                 return batch_result(batch, built[0], keep_other)
 
             results = run_in_process(todo, in_process)

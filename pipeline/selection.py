@@ -27,7 +27,21 @@ from .domain import Domain
 # a sentence ends at a full stop, a question or an exclamation mark (and the quotes or
 # brackets that close after it) before a space and a capital, a digit, a quote or a bullet
 END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9•\-–—*])")
-WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def word_before(line: str, dot: int) -> str:
+    """The word a full stop at `dot` ends, from its first letter ("Mr", "U.S", "approx"), or
+    "" when no letter stands right before it. Read backwards from the stop: a search from
+    the line's start for each stop would cost the square of a long line's length."""
+    if line[dot] != ".":
+        return ""
+    i = dot
+    while i > 0 and (line[i - 1] in LETTERS or line[i - 1] == "."):
+        i -= 1
+    while i < dot and line[i] == ".":
+        i += 1  # the word starts at a letter
+    return line[i:dot]
 
 
 def _alternation(phrases) -> str:
@@ -55,8 +69,8 @@ class Selector:
         for line in re.finditer(r"[^\n]+", text):
             start = line.start()
             for m in END.finditer(line.group(0)):
-                word = WORD_BEFORE.search(line.group(0), 0, m.start() + 1)
-                if word and (len(word.group(1)) == 1 or "." in word.group(1) or word.group(1).lower() in self.abbreviations):
+                word = word_before(line.group(0), m.start())
+                if word and (len(word) == 1 or "." in word or word.lower() in self.abbreviations):
                     continue  # "Mr. Ali", "the U.S. Army", "approx. 20": no end
                 end = line.start() + m.end()
                 out.append((start, end))

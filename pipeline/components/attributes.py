@@ -32,21 +32,18 @@ class AttributeRules:
         self.strings = strings
         self.by_key: dict[tuple[int, int], list[int]] = {}  # (field, hash) of a first token -> rules
         self.anywhere: list[int] = []  # rules whose first token asks for no exact tag or form
-        self.rules: list[tuple[list[list[tuple[int, Test]]], int, Any]] = []
+        # (place in the ruler: later rules win, as in AttributeRuler.match; token tests; index; attrs)
+        self.rules: list[tuple[int, list[list[tuple[int, Test]]], int, Any]] = []
         for order, entry in enumerate(ruler.patterns):
             for pattern in entry["patterns"]:
                 specs = [[self._test(k, v) for k, v in tok.items()] for tok in pattern]
                 rule = len(self.rules)
-                self.rules.append((specs, ruler.indices[order], ruler.attrs[order]))
+                self.rules.append((order, specs, ruler.indices[order], ruler.attrs[order]))
                 keys = self._keys(pattern[0])
                 if not keys:
                     self.anywhere.append(rule)
                 for key in keys:
                     self.by_key.setdefault(key, []).append(rule)
-        # a rule's place in the ruler: later rules win, as in AttributeRuler.match
-        self.rank = []
-        for order, entry in enumerate(ruler.patterns):
-            self.rank.extend([order] * len(entry["patterns"]))
 
     def _keys(self, first: dict) -> list[tuple[int, int]]:
         """The (field, hash) pairs a token must have one of for a rule to match there: its
@@ -89,20 +86,20 @@ class AttributeRules:
         found: list[tuple[int, int, int, int]] = []  # (rank, start, rule, target)
         for i, row in enumerate(values):
             for rule in (*self.by_key.get((0, row[0]), ()), *self.by_key.get((1, row[1]), ()), *self.anywhere):
-                specs, index, _attrs = self.rules[rule]
+                rank, specs, index, _attrs = self.rules[rule]
                 end = i + len(specs)
                 if end > n:
                     continue
-                if all(test(values[i + k][at], ) for k, tok in enumerate(specs) for at, test in tok):
+                if all(test(values[i + k][at]) for k, tok in enumerate(specs) for at, test in tok):
                     target = i + index if index >= 0 else end + index
-                    found.append((self.rank[rule], i, rule, target))
+                    found.append((rank, i, rule, target))
         found.sort()
         seen = set()
         for rank, start, rule, target in found:
             if (rank, start, target) in seen:
                 continue  # one match per rule and place, as the Matcher gives it
             seen.add((rank, start, target))
-            set_token_attrs(doc[target], self.rules[rule][2])
+            set_token_attrs(doc[target], self.rules[rule][3])
         return doc
 
 

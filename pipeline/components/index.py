@@ -45,6 +45,7 @@ class DocIndex:
         self.ent_starts = [e.start for e in self.ents]
         self.ent_ends = [e.end_char for e in self.ents]
         self.newlines: list[int] | None = None
+        self.blank_ends: list[int] | None = None  # the ends of the blank sentences (pipeline.selection)
         self._memo: dict[Hashable, object] = {}
 
     def sent_no(self, i: int) -> int:
@@ -84,8 +85,17 @@ class DocIndex:
     def hidden_text(self, span: Span) -> str:
         """What the body writes in the blank sentences inside a span (pipeline.selection):
         a blank sentence's words still count as the words before a figure."""
-        body = self.doc._.body
-        return " ".join(body[s:e] for s, e in self.doc._.blanks if s < span.end_char and e > span.start_char) if body else ""
+        body, blanks = self.doc._.body, self.doc._.blanks
+        if not body or not blanks:
+            return ""
+        if self.blank_ends is None:
+            self.blank_ends = [e for _s, e in blanks]  # blanks are in text order, apart
+        out = []
+        k = bisect_right(self.blank_ends, span.start_char)
+        while k < len(blanks) and blanks[k][0] < span.end_char:
+            out.append(body[blanks[k][0] : blanks[k][1]])
+            k += 1
+        return " ".join(out)
 
     def sent_text(self, i: int) -> str:
         """The text of the sentence that holds token i, without the line breaks after it, cut
