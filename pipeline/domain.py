@@ -79,6 +79,16 @@ class SharedCurrency:
 
 
 @dataclass(frozen=True)
+class AgeWords:
+    """How an age is written (cues.yaml `ages`): never a claim, listed as `other` with --all."""
+
+    after: tuple[str, ...]  # "a 34-year-old", "34 years of age"
+    before: tuple[str, ...]  # "aged 9 and 12"
+    people: frozenset[str]  # "Ahmed, 34, lost a leg": a number alone after one of these
+    oldest: int
+
+
+@dataclass(frozen=True)
 class Event:
     name: str
     end: str
@@ -130,6 +140,7 @@ class Domain:
     street_words: frozenset[str]  # "10 Downing Street": a number in an address
     not_units: frozenset[str]  # words quantulum3 takes for units that are plain words
     one_not_figure: dict[str, tuple[str, ...]]  # words around "one" that make it no figure ("no one")
+    ages: AgeWords
     config: Config = field(compare=False)
 
     def metric(self, metric_id: str) -> MetricSpec | None:
@@ -318,6 +329,13 @@ def _load_domain(path: str, digest: str) -> Domain:
         written += [(str(w), unit, factor, True) for w in spec.get("words") or ()]
         written += [(str(w), unit, factor, False) for w in spec.get("symbols") or ()]
         glued_symbols += [(str(w), unit, factor) for w in spec.get("glued") or ()]
+    ages_raw = setting_mapping(root / "cues.yaml", cues, "ages")
+    ages = AgeWords(
+        after=tuple(str(x).lower() for x in ages_raw.get("after") or ()),
+        before=tuple(str(x).lower() for x in ages_raw.get("before") or ()),
+        people=frozenset(w for t in _terms(ages_raw.get("people"), groups, f"{root / 'cues.yaml'}: ages people") if len(t) == 1 for w in t),
+        oldest=setting_number(root / "cues.yaml", ages_raw, "oldest", 120, "ages oldest", whole=True),
+    )
     written_before = []
     for spec in units.get("written_before") or ():
         if str(spec.get("unit")) not in unit_kinds:
@@ -367,5 +385,6 @@ def _load_domain(path: str, digest: str) -> Domain:
         street_words=frozenset(str(x).lower() for x in units.get("street_words") or ()),
         not_units=frozenset(str(x).lower() for x in units.get("not_units") or ()),
         one_not_figure=tuples(units.get("one_not_figure")),
+        ages=ages,
         config=config,
     )

@@ -56,7 +56,9 @@ class NumberReader:
         # copying the text before or after each number costs the square of a sentence's length
         self.scale_after = re.compile(r"\s*\)?\s*(?:" + "|".join(re.escape(w) for w in scale_words) + r"|bn|mn|m|b)\b", re.I)
         units = sorted(domain.glued_units, key=lambda u: (-len(u), u))
-        self.glued = re.compile(r"(?<=\d)-(" + "|".join(re.escape(u).replace(r"\ ", "[- ]") for u in units) + r")\b", re.I) if units else None
+        glued = "|".join(re.escape(u).replace(r"\ ", "[- ]") for u in units)
+        self.glued = re.compile(r"(?<=\d)-(" + glued + r")\b", re.I) if units else None
+        self.glued_start = re.compile(r"(?:" + glued + r")\b", re.I) if units else None  # "six-year": "year"
         self.thousands_units = re.compile(
             r"^\s*\)?\s*(?:" + "|".join(re.escape(u) for u in sorted(domain.thousands_dot_units, key=lambda u: (-len(u), u))) + r")\b", re.I
         )
@@ -100,7 +102,7 @@ class NumberReader:
     # -- numbers in words ------------------------------------------------------------------
     def words(self, text: str) -> list[Rewrite]:
         """Numbers written wholly or partly in words, with their values."""
-        tokens = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(text)]
+        tokens = [self._unglued(m.start(), m.group(0)) for m in WORD.finditer(text)]
         out: list[Rewrite] = []
         k = 0
         while k < len(tokens):
@@ -113,6 +115,17 @@ class NumberReader:
             out.append(Rewrite(start, end, value))
             k = end_k
         return out
+
+    def _unglued(self, start: int, word: str) -> tuple[int, int, str]:
+        """A word token without the unit glued to a number in words: "six-year" is "six",
+        "fifty-two-year-old" is "fifty-two" (the unit stays in the text for the patterns)."""
+        if "-" in word and self.glued_start is not None and not word[0].isdigit():
+            parts = word.split("-")
+            for i in range(1, len(parts)):
+                head = "-".join(parts[:i])
+                if self._word_value(head) is not None and self.glued_start.match("-".join(parts[i:])):
+                    return start, start + len(head), head
+        return start, start + len(word), word
 
     def _word_value(self, word: str) -> float | None:
         w = word.lower()

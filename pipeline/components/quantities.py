@@ -209,6 +209,13 @@ class Patterns:
         ) if parts else None
         self.one_before = re.compile(r"\b(?:" + _alts(domain.one_not_figure.get("before", ())) + r")\s+$", re.I) if domain.one_not_figure.get("before") else None
         self.one_after = re.compile(r"\s+(?:" + _alts(domain.one_not_figure.get("after", ())) + r")\b", re.I) if domain.one_not_figure.get("after") else None
+        # ages (cues.yaml `ages`): "a 34-year-old", "aged 9 and 12", "Ahmed, 34,"
+        ages = domain.ages
+        spaced = lambda ws: "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(ws), key=lambda w: (-len(w), w)))
+        self.age_after = re.compile(rf"[\s-]*(?:{spaced(ages.after)})\b", re.I) if ages.after else None
+        self.age_before = re.compile(
+            rf"\b(?:{spaced(ages.before)})\s+(?:(?:{NUM})\s*(?:,|and|or|to|[-–])\s*)*$", re.I
+        ) if ages.before else None
         self.month = re.compile(
             r"^\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE
         )
@@ -493,6 +500,39 @@ def _no_claim(span: Span, found: Found, kind: str) -> str:
     return found.reason
 
 
+def age_unit(span: Span, found: Found, plain: str, offset: int, domain: Domain) -> str:
+    """The unit of a figure that gives someone's age ("" when it is none): "a 34-year-old",
+    "45 years old", "aged 9 and 12", "under the age of five", "Ahmed, 34, lost a leg".
+    `plain` is the sentence with numbers in digits, starting at document offset `offset`."""
+    pat = _patterns(domain)
+    kind = domain.unit_kinds.get(found.unit, "count")
+    if kind not in ("count", "duration") or found.value <= 0:
+        return ""
+    unit = found.unit if kind == "duration" else "year"
+    if kind == "duration" and pat.age_after is not None and pat.age_after.match(plain, found.end - offset):
+        return unit  # "a 34-year-old", "1.2 million years old", "34 years of age"
+    if found.value > domain.ages.oldest:
+        return ""
+    if pat.age_before is not None and pat.age_before.search(plain, 0, found.start - offset):
+        return unit  # "aged 9 and 12", "the age of five"
+    if kind != "count" or found.value != int(found.value):
+        return ""
+    doc = span.doc
+    before = doc[span.start - 2 : span.start] if span.start >= 2 else None
+    after = doc[span.end] if span.end < len(doc) else None
+    if before is None or after is None or before[1].text not in (",", "(") or after.text != {",": ",", "(": ")"}[before[1].text]:
+        return ""
+    person = before[0]
+    # a name: the tagger calls "Ahmed" an organisation as often as a person, and "Farah" a
+    # person where it is a province ("Herat, 12, and Farah, 4"): a country or region is no one
+    named = (person.ent_type_ == "PERSON" or (person.pos_ == "PROPN" and person.ent_type_ not in ("GPE", "LOC", "NORP", "FAC"))) and (
+        domain.places.lookup(person.text, cities=False) is None
+    )
+    if named or person.lemma_.lower() in domain.ages.people or person.lower_ in domain.ages.people:
+        return "year"  # "Ahmed, 34, lost a leg", "the shepherd (14)"
+    return ""
+
+
 def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
     """Figures that are never claims of any kind: dates, ordinals, labels, vague amounts."""
     doc = span.doc
@@ -535,9 +575,6 @@ def _is_noise(span: Span, found: Found, domain: Domain, kind: str) -> bool:
         kind == "count" and before is not None and (before.pos_ == "PROPN" or before.text in ("No", "No.")) and not counts
         and re.fullmatch(r"\d+", span.text) and before.idx + len(before.text) + 1 == num.idx and before.ent_type_ not in ("GPE", "LOC", "NORP")
     ):
-        return True
-    # "a 12-year-old", "9-year-old": an age
-    if re.match(r"^[\s-]*old\b", text[found.end : found.end + 6], re.I):
         return True
     first = span[0]
     if re.fullmatch(r"\d+(st|nd|rd|th)", first.text.lower()):
@@ -660,7 +697,8 @@ class QuantityFinder:
             if not self.has_number.search(text) and not _patterns(self.domain).more_unit.search(text):
                 continue  # no number, in digits or words, and no "another decade"
             plain, rewrites = self.reader.reading_text(text, decimal_comma)
-            for f in find_in_text(plain, sent.start_char, self.domain, shared):
+            for read in find_in_text(plain, sent.start_char, self.domain, shared):
+                f = read
                 start, end = expand(f.start - sent.start_char, f.end - sent.start_char, rewrites)
                 if ")" in text[start:end] and "(" not in text[start:end] and start and text[start - 1] == "(":
                     start -= 1  # "(39.675) million US dollars": the surface keeps both brackets
@@ -670,6 +708,10 @@ class QuantityFinder:
                 span = doc.char_span(f.start, f.end, alignment_mode="expand")
                 if span is None or len(span) == 0 or span[0]._.bullet:
                     continue  # "2. Casualties": a numbered heading, not a figure
+                age = age_unit(span, read, plain, sent.start_char, self.domain)
+                if age:
+                    pairs.append((span, Claim(value=f.value, unit=age, kind=self.domain.unit_kinds[age], bound=f.bound, reason="age")))
+                    continue
                 kind = self.domain.unit_kinds.get(f.unit, "count")
                 if _is_noise(span, f, self.domain, kind):
                     continue
