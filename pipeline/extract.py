@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 import pandas as pd
 from spacy.language import Language
 
-from .batches import ClusterError, batched, run_in_pool, run_in_process, worker_init, worker_run
+from .batches import ClusterError, article_chars, batched, run_in_pool, run_in_process, worker_init, worker_run
 from .cache import ResultCache
 from .corpus import Article, CorpusError, corpus_files, iter_files
 from .domain import DEFAULT_MODELS_DIR, load_domain
@@ -34,9 +34,10 @@ def extract_articles(
 ) -> pd.DataFrame:
     """Claims of these articles as the contract table."""
     nlp = nlp or build_nlp()
-    size = int(nlp.meta.get("claims", {}).get("batch_size", 16))
+    meta = nlp.meta.get("claims", {})
+    size = int(meta.get("batch_size", 16))
     rows: list[dict] = []
-    for batch in batched(articles, size):
+    for batch in batched(articles, size, article_chars, int(meta.get("batch_chars", 0))):
         for article_rows_ in article_rows(batch, nlp, keep_other, failures).values():
             rows.extend(article_rows_)
     return claims_frame(dedupe(rows))
@@ -124,7 +125,7 @@ def extract_corpus(
         if progress:
             progress(len(batch))
 
-    todo = batched(misses(), batch_size)
+    todo = batched(misses(), batch_size, article_chars, int(domain.config["nlp"].get("batch_chars", 0)))
     try:
         if scheduler:
             from .cluster import run_batches

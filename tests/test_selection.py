@@ -61,3 +61,16 @@ def test_same_claims_as_the_full_parse(corpus, tmp_path, nlp):
     full = extract_corpus(root / corpus, models_dir=models, keep_other=True).table
     assert selective.drop(columns="claim_id").equals(full.drop(columns="claim_id"))
     assert (selective["claim_id"] == full["claim_id"]).all()
+
+
+def test_index_and_text_are_the_doc_extensions(nlp):
+    """doc_index and doc_text keep their values where spaCy keeps doc._.claim_index and
+    doc._.claim_text (read straight from user_data for speed): a spaCy that stored
+    extensions elsewhere would make the steps build them again for each call."""
+    from pipeline.components.index import doc_index, doc_text
+
+    doc = nlp("Deminers cleared 40 mines in Kharkiv. The work goes on.")
+    assert doc._.claim_index is None or doc._.claim_index is doc_index(doc)
+    index = doc_index(doc)
+    assert doc._.claim_index is index and doc_index(doc) is index
+    assert doc_text(doc) == doc.text and doc._.claim_text == doc.text

@@ -94,3 +94,40 @@ def test_command_with_file_urls_and_parquet(tmp_path):
     assert to_csv_text(read_claims(out_parquet)) == out_csv.read_text(encoding="utf-8")
     proc = run_claims("eval", "--claims", str(out_parquet), "--min-f1", "0.9")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_built_once_builds_once_and_mends_a_damaged_file(tmp_path, monkeypatch):
+    from pipeline.storage import built_once
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"kharkiv": ("UA", "Kharkiv")}
+
+    assert built_once("t", ["v1"], build) == {"kharkiv": ("UA", "Kharkiv")}
+    assert built_once("t", ["v1"], build) == {"kharkiv": ("UA", "Kharkiv")}
+    assert len(calls) == 1  # the second run reads the file
+    (path,) = (tmp_path / "mine-claims").glob("t-*.marshal")
+    path.write_bytes(b"\x00not marshal")
+    assert built_once("t", ["v1"], build) == {"kharkiv": ("UA", "Kharkiv")}
+    assert len(calls) == 2  # a damaged file is built again
+    assert built_once("t", ["v1"], build, valid=lambda v: isinstance(v, list)) == {"kharkiv": ("UA", "Kharkiv")}
+    assert len(calls) == 3  # a value of the wrong shape too
+    built_once("t", ["v2"], build)
+    assert [p.name for p in (tmp_path / "mine-claims").glob("t-*.marshal")] != [path.name]
+    assert len(list((tmp_path / "mine-claims").glob("t-*.marshal"))) == 1  # other versions' files go
+
+
+def test_built_once_in_a_read_only_home(tmp_path, monkeypatch):
+    from pipeline.storage import built_once
+
+    home = tmp_path / "ro"
+    home.mkdir()
+    home.chmod(0o500)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    try:
+        assert built_once("t", ["v1"], lambda: (1, 2)) == (1, 2)
+    finally:
+        home.chmod(0o700)

@@ -47,6 +47,9 @@ MONTHS = {
     )
     for m in names
 }  # fmt: skip
+WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+WEEKDAY = re.compile(r"(?P<last>last\s+)?(?P<day>" + "|".join(WEEKDAYS) + r")(?:,?\s+(?P<rest>.+))?")
+AGO = re.compile(r"(?P<n>\d+|an?)\s+(?P<unit>years?|decades?|months?|days?)\s+ago")  # "25 years ago"; weeks have no precision
 MON = r"(?:" + "|".join(sorted(MONTHS, key=lambda m: (-len(m), m))) + r")\.?"
 YR = r"(?:19|20)\d\d"
 DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -166,6 +169,30 @@ def parse_moment(text: str, published: str) -> Moment | None:
         month, day = MONTHS[m.group(1).rstrip(".")], int(m.group(2))
         year = int(m.group(3)) if m.group(3) else _year_for(month, day, pub)
         return _valid(year, month, day)
+    m = WEEKDAY.fullmatch(t)
+    if m and pub is not None:
+        if m["rest"]:
+            return parse_moment(m["rest"], published)  # "Sunday, March 2": the date it gives
+        # "on Thursday": the latest Thursday up to publication, the day itself in a paper of
+        # that day (news says "on Thursday" of today); "last Thursday" is at least a day before
+        back = (pub.weekday() - WEEKDAYS[m["day"]]) % 7
+        if m["last"] and back == 0:
+            back = 7
+        day = pub - timedelta(days=back)
+        return Moment(day.year, day.month, day.day)
+    m = AGO.fullmatch(t)
+    if m and pub is not None:
+        n = 1 if m["n"] in ("a", "an") else int(m["n"])
+        unit = m["unit"].rstrip("s")
+        if unit in ("year", "decade"):
+            return Moment(pub.year - n * (10 if unit == "decade" else 1))  # "25 years ago"
+        if unit == "month":
+            months = pub.year * 12 + pub.month - 1 - n
+            return Moment(months // 12, months % 12 + 1)
+        day = pub - timedelta(days=n)
+        return Moment(day.year, day.month, day.day)
+    if re.fullmatch(r"\d+-(?:year|month|week|day|decade)s?", t):
+        return None  # "the 44-day war": a duration
     # dateparser reads "15 years" as fifteen years ago: a duration is not a date, so only a
     # phrase with a year, a month, a weekday or a word of time relative to today goes to it
     if not re.search(rf"\b{YR}\b|\b{MON}\b|day\b|\b(?:yesterday|today|ago|last|this|past|previous)\b", t) or re.fullmatch(r"[\w-]+\s+(?:years?|months?|weeks?|days?|decades?)", t):
@@ -335,6 +362,9 @@ class PhraseFinder:
 
     def in_sentence(self, sent: Span, published: str) -> list[TimePhrase]:
         doc = sent.doc
+        text = doc_index(doc).span_text(sent)
+        if text.isspace():
+            return []  # a sentence left blank for the parser (pipeline.selection)
         header = not any(t.pos_ in ("VERB", "AUX") for t in sent)
         out: list[TimePhrase] = []
         taken: set[int] = set()
@@ -351,7 +381,6 @@ class PhraseFinder:
             out.append(ph)
             return ph
 
-        text = doc_index(doc).span_text(sent)
         low = text.lower()
         # pointers first: "over the same period last year", "since then", "the year before"
         for rx, kind in ((self.mirror, "mirror"), (self.since_pointers, "since_pointer"), (self.then_pointers, "then"), (self.statement_pointers, "said_pointer"), (self.pointers, "pointer"), (self.relative, "relative")):

@@ -24,11 +24,18 @@ from .claim import ensure_extensions
 T = TypeVar("T")
 
 
+# where spaCy keeps `doc._.claim_text` and `doc._.claim_index` (its Underscore keys for a
+# Doc): the steps ask for them a hundred thousand times per thousand articles, and `doc._`
+# builds an object per call
+_TEXT_KEY = ("._.", "claim_text", None, None)
+_INDEX_KEY = ("._.", "claim_index", None, None)
+
+
 def doc_text(doc: Doc) -> str:
-    """The article's text, joined once (a doc's text never changes)."""
-    text = doc._.claim_text
+    """The article's text (``doc._.claim_text``), joined once (a doc's text never changes)."""
+    text = doc.user_data.get(_TEXT_KEY)
     if text is None:
-        text = doc._.claim_text = doc.text
+        text = doc.user_data[_TEXT_KEY] = doc.text
     return text
 
 
@@ -121,10 +128,10 @@ class DocIndex:
 
 
 def doc_index(doc: Doc) -> DocIndex:
-    """The article's index, built on first use."""
-    index = doc._.claim_index
+    """The article's index (``doc._.claim_index``), built on first use."""
+    index = doc.user_data.get(_INDEX_KEY)
     if index is None:
-        index = doc._.claim_index = DocIndex(doc)
+        index = doc.user_data[_INDEX_KEY] = DocIndex(doc)
     return index
 
 

@@ -215,7 +215,9 @@ def article_words(doc: Doc) -> frozenset[str]:
     """Every word of the article and its title: money and staff are tied to mine action by
     the article they are in."""
     title = {w for w in re.split(r"[^\w]+", (doc._.title or "").lower()) if w}
-    return frozenset(title | {w for t in doc for w in words(t)})
+    # the sentences' words, read once per sentence for their bags, with those of the
+    # sentences left unparsed (pipeline.selection)
+    return frozenset(title.union(*(sentence_words(s) for s in doc_index(doc).sents)))
 
 
 def sentence_bags(doc: Doc, before: int) -> dict[int, frozenset[str]]:

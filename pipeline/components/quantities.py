@@ -16,11 +16,14 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..domain import Domain, bag_matches, load_domain
+from ..storage import built_once
 from .claim import Claim, set_claims
 from .index import doc_index
 from .numbers import NumberReader, expand, uses_decimal_comma
@@ -292,12 +295,18 @@ def _unit_written(surface: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _maybe_units() -> frozenset[str]:
-    """The first words of every unit name, surface and symbol quantulum3 knows (lower case)."""
-    units = q_load.units("en_US")
-    words = set()
-    for group in (units.surfaces_lower, units.symbols_lower, units.surfaces, units.symbols):
-        words |= {str(k).split()[0].lower() for k in group if str(k).strip()}
-    return frozenset(words)
+    """The first words of every unit name, surface and symbol quantulum3 knows (lower case),
+    built once per machine: loading quantulum3's units takes a tenth of a second."""
+    from importlib.metadata import version
+
+    def build() -> frozenset[str]:
+        units = q_load.units("en_US")
+        words = set()
+        for group in (units.surfaces_lower, units.symbols_lower, units.surfaces, units.symbols):
+            words |= {str(k).split()[0].lower() for k in group if str(k).strip()}
+        return frozenset(words)
+
+    return built_once("quantulum-words", [version("quantulum3"), Path(__file__).read_text(encoding="utf-8")], build, valid=lambda v: isinstance(v, frozenset))
 
 
 NOT_COUNTED = ("measure", 1.0)  # a unit of a measure no metric counts, unknown to units.yaml
@@ -320,7 +329,21 @@ def _quantulum_unit(text: str, pos: int, domain: Domain) -> tuple[str, float, in
     return None
 
 
-def find_in_text(text: str, offset: int, domain: Domain, shared: dict[str, str] | None = None) -> list[Found]:
+class SharedCodes:
+    """Each shared currency symbol's currency in an article (QuantityFinder.shared_codes),
+    worked out when a figure first asks: most articles write no "Rs" or "$" of that kind,
+    and counting every country's names in the text costs more than reading its figures."""
+
+    def __init__(self, finder: "QuantityFinder", text: str):
+        self.finder, self.text, self.codes = finder, text, None
+
+    def get(self, key: str, default: str) -> str:
+        if self.codes is None:
+            self.codes = self.finder.shared_codes(self.text)
+        return self.codes.get(key, default)
+
+
+def find_in_text(text: str, offset: int, domain: Domain, shared: "dict[str, str] | SharedCodes | None" = None) -> list[Found]:
     """Every figure in one sentence of text; offsets are shifted by `offset`. `shared` maps
     a shared currency symbol ("shared:k") to the article's currency."""
     pat = _patterns(domain)
@@ -669,8 +692,10 @@ class QuantityFinder:
         taken = {t.i for span, _c in pairs for t in span}
         index = doc_index(doc)
         out = []
-        for tok in doc:
-            if tok.lower_ != "one" or tok.i in taken:
+        ones = (doc.to_array(LOWER) == doc.vocab.strings.add("one")).nonzero()[0]  # not a Token per word
+        for i in ones.tolist():
+            tok = doc[i]
+            if tok.i in taken:
                 continue
             j = tok.i + 1
             if j < len(doc) and doc[j].i == tok.head.i and doc[j].pos_ == "NOUN":
@@ -691,7 +716,7 @@ class QuantityFinder:
         pairs = []
         index = doc_index(doc)
         decimal_comma = uses_decimal_comma(index.text)
-        shared = self.shared_codes(index.text)
+        shared = SharedCodes(self, index.text)
         for sent in index.sents:
             text = index.span_text(sent)
             if not self.has_number.search(text) and not _patterns(self.domain).more_unit.search(text):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Container
 
 from spacy.tokens import Span, Token
@@ -30,12 +31,14 @@ def words(tok: Token) -> set[str]:
     return {tok.lemma_.lower()} | forms(tok.lower_)
 
 
-def forms(text: str) -> set[str]:
-    """A lower-case word's plain inflections, and its parts' ("de-miners" -> de, miner)."""
+@lru_cache(maxsize=1 << 16)
+def forms(text: str) -> frozenset[str]:
+    """A lower-case word's plain inflections, and its parts' ("de-miners" -> de, miner);
+    remembered, as the same words come back in every article."""
     out: set[str] = set()
     for form in [text] + ([p for p in text.split("-") if p] if "-" in text else []):
         out |= _stems(form)
-    return out
+    return frozenset(out)
 
 
 def _stems(text: str) -> set[str]:
