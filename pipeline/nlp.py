@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from . import components  # noqa: F401  (importing registers the factories)
 from .components import Claim, claim_spans
-from .components.index import doc_index, release_index
+from .components.index import doc_index, release_index, remember_text
 from .corpus import Article, CorpusError
 from .domain import DEFAULT_MODELS_DIR, load_domain
 from .selection import Selector, blank, selector
@@ -90,7 +90,9 @@ def make_doc(nlp: Language, article: Article) -> Doc:
     """The article's doc, its unread sentences blank (pipeline.selection)."""
     chosen = _SELECTORS.get(nlp)
     hidden = chosen.hidden(article.body) if chosen is not None else []
-    doc = nlp.make_doc(blank(article.body, hidden))
+    text = blank(article.body, hidden)
+    doc = nlp.make_doc(text)
+    remember_text(doc, text)
     doc._.body = article.body
     doc._.blanks = tuple(hidden)
     doc._.published = article.published

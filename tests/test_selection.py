@@ -74,3 +74,9 @@ def test_index_and_text_are_the_doc_extensions(nlp):
     index = doc_index(doc)
     assert doc._.claim_index is index and doc_index(doc) is index
     assert doc_text(doc) == doc.text and doc._.claim_text == doc.text
+    from pipeline.corpus import Article
+    from pipeline.nlp import make_doc
+
+    body = "Deminers cleared 40 mines.\n\nThe weather was fine all week and the roads were open.\n\nIn May, 12 more were found."
+    made = make_doc(nlp, Article("a", body, {"published": "2024-06-01"}))
+    assert doc_text(made) == made.text and len(made.text) == len(body)

@@ -44,6 +44,10 @@ class AttributeRules:
                     self.anywhere.append(rule)
                 for key in keys:
                     self.by_key.setdefault(key, []).append(rule)
+        # the same index split by field, looked up by hash alone (no key tuple per token)
+        self.by_field: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
+        for (field, value), found in self.by_key.items():
+            self.by_field[field][value] = found
 
     def _keys(self, first: dict) -> list[tuple[int, int]]:
         """The (field, hash) pairs a token must have one of for a rule to match there: its
@@ -84,15 +88,16 @@ class AttributeRules:
         values = doc.to_array([TAG, LOWER, DEP, IS_SPACE]).tolist()
         n = len(values)
         found: list[tuple[int, int, int, int]] = []  # (rank, start, rule, target)
+        by_tag, by_lower, anywhere, rules = self.by_field[0], self.by_field[1], self.anywhere, self.rules
+        none: list[int] = []
         for i, row in enumerate(values):
-            for rule in (*self.by_key.get((0, row[0]), ()), *self.by_key.get((1, row[1]), ()), *self.anywhere):
-                rank, specs, index, _attrs = self.rules[rule]
-                end = i + len(specs)
-                if end > n:
-                    continue
-                if all(test(values[i + k][at]) for k, tok in enumerate(specs) for at, test in tok):
-                    target = i + index if index >= 0 else end + index
-                    found.append((rank, i, rule, target))
+            for group in (by_tag.get(row[0], none), by_lower.get(row[1], none), anywhere):
+                for rule in group:
+                    rank, specs, index, _attrs = rules[rule]
+                    end = i + len(specs)
+                    if end <= n and _matches(values, i, specs):
+                        target = i + index if index >= 0 else end + index
+                        found.append((rank, i, rule, target))
         found.sort()
         seen = set()
         for rank, start, rule, target in found:
@@ -101,6 +106,16 @@ class AttributeRules:
             seen.add((rank, start, target))
             set_token_attrs(doc[target], self.rules[rule][3])
         return doc
+
+
+def _matches(values: list[list[int]], i: int, specs: list[list[tuple[int, Test]]]) -> bool:
+    """Whether the tokens from i on pass every test of the rule's tokens."""
+    for k, tok in enumerate(specs):
+        row = values[i + k]
+        for at, test in tok:
+            if not test(row[at]):
+                return False
+    return True
 
 
 @Language.factory("claim_attributes")

@@ -210,8 +210,8 @@ class DateAttacher:
         """A figure under a comparison ("down 18 percent from 50", "compared with 15") takes
         only a date inside the comparison: the sentence's own date is for the other figure."""
         doc = span.doc
-        number, noun = counted_noun(span)
-        t, inside = noun, {noun.i, number.i}
+        _number, noun = counted_noun(span)
+        t = noun
         for _ in range(4):
             if t.head.i == t.i:
                 return False

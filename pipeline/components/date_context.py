@@ -31,7 +31,7 @@ from ..domain import Domain, load_domain
 from .claim import Claim, claim_spans, set_claims
 from .date_attach import DateAttacher, reach, same_clause
 from .date_phrases import TimePhrase, shift_years
-from .index import doc_index, doc_text
+from .index import doc_index, doc_text, has_verb
 from .sentences import item_line, opens_with
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -316,8 +316,8 @@ class DateContext:
                 state.dated = frame
             if stated is not None and self.about_work(claims):
                 state.activity = frame
-        colon = sent.text.rstrip().endswith(":")
-        intro = colon or (not is_item and not any(t.pos_ in ("VERB", "AUX") for t in sent))
+        colon = doc_index(doc).span_text(sent).rstrip().endswith(":")
+        intro = colon or (not is_item and not has_verb(sent))
         if intro and frame is None:
             # "📊 Since 24 February 2022, SES pyrotechnists of the region have:"
             frame = next((Frame("", p.begin) for p in own if p.kind == "since" and p.begin), None)

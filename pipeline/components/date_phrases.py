@@ -33,7 +33,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..domain import Domain, load_domain
 from .claim import ensure_extensions
-from .index import doc_index
+from .index import doc_index, has_verb
 
 MONTHS = {
     m: i
@@ -131,7 +131,7 @@ def _dateparser(published: str) -> DateDataParser:
 def parse_moment(text: str, published: str) -> Moment | None:
     """A short phrase naming one point in time -> Moment at its precision, or None."""
     pub = pub_date(published)
-    t = text.lower().strip(" ,.;:()")
+    t = text.lower().strip(" ,.;:()–—-")
     t = re.sub(r"^(?:as of|as at|as on|by|in|during|on|at|until|till|to|through|up to|of|the)\s+", "", t)
     t = re.sub(r"^(?:the\s+)?(?:end|close|middle|beginning|start|whole|course)\s+of\s+", "", t)
     t = re.sub(r"^(?:mid-?|early\s+|late\s+|earlier\s+)", "", t).strip()
@@ -193,6 +193,12 @@ def parse_moment(text: str, published: str) -> Moment | None:
         return Moment(day.year, day.month, day.day)
     if re.fullmatch(r"\d+-(?:year|month|week|day|decade)s?", t):
         return None  # "the 44-day war": a duration
+    if re.search(r"\b(?:century|centuries|decades)\b", t) and not re.search(rf"\b{YR}\b|\bago\b", t):
+        return None  # "last century", "the past two decades": no moment a figure is dated by
+    if re.fullmatch(r"(?:many|several|some|a\s+few|few)\s+(?:years|months|weeks|days|decades)\s+ago", t):
+        return None  # "many years ago"
+    if t.startswith("since ") or re.fullmatch(rf"{MON}\s*\d{{1,2}}\s*[-–]\s*\d{{1,2}}|\d{{1,2}}\s*[-–]\s*\d{{1,2}}\s*{MON}", t):
+        return None  # "since 2019" starts a period (since_phrases); "May 24-26": days, no one moment
     # dateparser reads "15 years" as fifteen years ago: a duration is not a date, so only a
     # phrase with a year, a month, a weekday or a word of time relative to today goes to it
     if not re.search(rf"\b{YR}\b|\b{MON}\b|day\b|\b(?:yesterday|today|ago|last|this|past|previous)\b", t) or re.fullmatch(r"[\w-]+\s+(?:years?|months?|weeks?|days?|decades?)", t):
@@ -365,7 +371,7 @@ class PhraseFinder:
         text = doc_index(doc).span_text(sent)
         if text.isspace():
             return []  # a sentence left blank for the parser (pipeline.selection)
-        header = not any(t.pos_ in ("VERB", "AUX") for t in sent)
+        header = not has_verb(sent)
         out: list[TimePhrase] = []
         taken: set[int] = set()
 

@@ -39,6 +39,12 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def remember_text(doc: Doc, text: str) -> None:
+    """The text the doc was made from is its text (spaCy keeps every character): kept for
+    doc_text, which would otherwise join every token's text again."""
+    doc.user_data[_TEXT_KEY] = text
+
+
 class DocIndex:
     """The sentences of an article, the sentence of each token, the entities of each
     sentence, and values worked out once per article (see :meth:`memo`)."""
@@ -140,6 +146,12 @@ def release_index(doc: Doc) -> None:
     hold the doc, so a doc that kept it would wait for the garbage collector instead of
     being freed as soon as it is done with."""
     doc._.claim_index = None
+
+
+def has_verb(sent: Span) -> bool:
+    """Whether a sentence has a verb or an auxiliary (a heading or a list's intro has
+    none), looked at once per sentence."""
+    return doc_index(sent.doc).memo(("has_verb", sent.start), lambda: any(t.pos_ in ("VERB", "AUX") for t in sent))
 
 
 def sent_of(span: Span) -> Span:

@@ -55,6 +55,9 @@ class NumberReader:
         # matched at a number's end (and currency_before within a reach before its start):
         # copying the text before or after each number costs the square of a sentence's length
         self.scale_after = re.compile(r"\s*\)?\s*(?:" + "|".join(re.escape(w) for w in scale_words) + r"|bn|mn|m|b)\b", re.I)
+        # a word any number in words starts with or holds ("twenty-one", "2 thousand", "half")
+        number_words = sorted({*self.small, *self.tens, *self.multipliers, "half"}, key=lambda w: (-len(w), w))
+        self.any_word = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in number_words) + r")\b", re.I)
         units = sorted(domain.glued_units, key=lambda u: (-len(u), u))
         glued = "|".join(re.escape(u).replace(r"\ ", "[- ]") for u in units)
         self.glued = re.compile(r"(?<=\d)-(" + glued + r")\b", re.I) if units else None
@@ -102,6 +105,8 @@ class NumberReader:
     # -- numbers in words ------------------------------------------------------------------
     def words(self, text: str) -> list[Rewrite]:
         """Numbers written wholly or partly in words, with their values."""
+        if not self.any_word.search(text):
+            return []  # digits alone, as most sentences write them: nothing to rewrite
         tokens = [self._unglued(m.start(), m.group(0)) for m in WORD.finditer(text)]
         out: list[Rewrite] = []
         k = 0
