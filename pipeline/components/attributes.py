@@ -32,14 +32,17 @@ class AttributeRules:
         self.strings = strings
         self.by_key: dict[tuple[int, int], list[int]] = {}  # (field, hash) of a first token -> rules
         self.anywhere: list[int] = []  # rules whose first token asks for no exact tag or form
-        # (place in the ruler: later rules win, as in AttributeRuler.match; token tests; index; attrs)
-        self.rules: list[tuple[int, list[list[tuple[int, Test]]], int, Any]] = []
+        # (place in the ruler: later rules win, as in AttributeRuler.match; token tests left
+        # once the index has found the rule; index; attrs; whether any test is left)
+        self.rules: list[tuple[int, list[list[tuple[int, Test]]], int, Any, bool]] = []
         for order, entry in enumerate(ruler.patterns):
             for pattern in entry["patterns"]:
                 specs = [[self._test(k, v) for k, v in tok.items()] for tok in pattern]
-                rule = len(self.rules)
-                self.rules.append((order, specs, ruler.indices[order], ruler.attrs[order]))
                 keys = self._keys(pattern[0])
+                if keys:  # the lookup by the first token's tag or form is that token's test on it
+                    specs[0] = [(at, test) for at, test in specs[0] if at != keys[0][0]]
+                rule = len(self.rules)
+                self.rules.append((order, specs, ruler.indices[order], ruler.attrs[order], any(specs)))
                 if not keys:
                     self.anywhere.append(rule)
                 for key in keys:
@@ -93,9 +96,9 @@ class AttributeRules:
         for i, row in enumerate(values):
             for group in (by_tag.get(row[0], none), by_lower.get(row[1], none), anywhere):
                 for rule in group:
-                    rank, specs, index, _attrs = rules[rule]
+                    rank, specs, index, _attrs, check = rules[rule]
                     end = i + len(specs)
-                    if end <= n and _matches(values, i, specs):
+                    if end <= n and (not check or _matches(values, i, specs)):
                         target = i + index if index >= 0 else end + index
                         found.append((rank, i, rule, target))
         found.sort()
