@@ -323,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--gold", default="tests/regression/gold.csv")
     v.add_argument("--claims", default="outputs/claims.csv")
     v.add_argument("--json", default=None, help="also write the full report as JSON")
-    v.add_argument("--min-f1", type=_number(float, 0), default=None, help="exit 1 when claim-level F1 is below this")
+    v.add_argument("--min-f1", type=_number(float, 0, 1, what="an F1 score"), default=None, help="exit 1 when claim-level F1 is below this (0 to 1)")
     v.add_argument("--suite", action="store_true", help="score every gold set of the project (seeds, synthetic, case sentences, --devset) and write outputs/accuracy.json")
     v.add_argument("--devset", default="../shared/devset", help="with --suite: a folder with corpus/ and gold.csv, scored when present (default: ../shared/devset)")
     v.set_defaults(func=cmd_eval)

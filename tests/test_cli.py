@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import run_claims as run
@@ -84,8 +85,12 @@ def test_extract_and_eval_round_trip(tmp_path):
     for word in ("claim", "metric", "figure", "missed", "spurious", "qualifier right"):
         assert word in proc.stdout
     assert report.exists()
+    fewer = tmp_path / "fewer.csv"
+    pd.read_csv(out, dtype=str, keep_default_na=False).iloc[:-1].to_csv(fewer, index=False)  # one claim missed: F1 below 1
+    proc = run("eval", "--claims", str(fewer), "--min-f1", "0.999", cwd=ROOT)
+    assert proc.returncode == 1 and "below --min-f1" in proc.stderr
     proc = run("eval", "--claims", str(out), "--min-f1", "1.01", cwd=ROOT)
-    assert proc.returncode == 1
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "--min-f1" in proc.stderr, proc.stderr
 
 
 def test_an_article_that_breaks_the_pipeline_is_reported_not_fatal(nlp, monkeypatch):
