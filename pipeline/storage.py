@@ -8,12 +8,14 @@ when it is missing.
 
 from __future__ import annotations
 
+import gc
 import os
 import posixpath
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 def is_url(path: str | os.PathLike) -> bool:
@@ -151,13 +153,25 @@ class OutputError(ValueError):
     """An output path that must not or cannot be written; checked before any work."""
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's garbage collector off while a load makes hundreds of thousands of objects
+    that all live on (a model, a table): it would walk every one of them again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def built_once(name: str, versions: list[str], build: Callable[[], Any], valid: Callable[[Any], bool] = lambda value: True) -> Any:
     """Tables derived from installed packages, built once per machine: kept in the user's
     cache folder as marshal (plain dicts, sets, tuples and strings only) under a name that
     changes with `versions`, so they are never stale. A one-article run reads them in a
     few hundredths of a second where building them takes tenths. A cache that cannot be
     read or written, or whose value is not `valid`, is built again."""
-    import gc
     import hashlib
     import marshal
     import sys
@@ -165,17 +179,13 @@ def built_once(name: str, versions: list[str], build: Callable[[], Any], valid: 
     key = hashlib.sha1("|".join([sys.version, *versions]).encode()).hexdigest()[:16]
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mine-claims"
     path = folder / f"{name}-{key}.marshal"
-    enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of new objects: the collector would walk the model each time
     try:
-        value = marshal.loads(path.read_bytes())
+        with collector_paused():
+            value = marshal.loads(path.read_bytes())
         if valid(value):
             return value
     except (OSError, EOFError, ValueError, TypeError):
         pass
-    finally:
-        if enabled:
-            gc.enable()
     value = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)

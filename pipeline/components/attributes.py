@@ -30,7 +30,8 @@ class AttributeRules:
     def __init__(self, ruler: Any):
         strings = ruler.vocab.strings
         self.strings = strings
-        self.by_key: dict[tuple[int, int], list[int]] = {}  # (field, hash) of a first token -> rules
+        # per field (TAG, LOWER): the hash a first token has -> the rules that may start there
+        self.by_field: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
         self.anywhere: list[int] = []  # rules whose first token asks for no exact tag or form
         # (place in the ruler: later rules win, as in AttributeRuler.match; token tests left
         # once the index has found the rule; index; attrs; whether any test is left)
@@ -45,12 +46,8 @@ class AttributeRules:
                 self.rules.append((order, specs, ruler.indices[order], ruler.attrs[order], any(specs)))
                 if not keys:
                     self.anywhere.append(rule)
-                for key in keys:
-                    self.by_key.setdefault(key, []).append(rule)
-        # the same index split by field, looked up by hash alone (no key tuple per token)
-        self.by_field: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
-        for (field, value), found in self.by_key.items():
-            self.by_field[field][value] = found
+                for field, value in keys:
+                    self.by_field[field].setdefault(value, []).append(rule)
 
     def _keys(self, first: dict) -> list[tuple[int, int]]:
         """The (field, hash) pairs a token must have one of for a rule to match there: its

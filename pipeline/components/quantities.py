@@ -214,11 +214,9 @@ class Patterns:
         self.one_after = re.compile(r"\s+(?:" + _alts(domain.one_not_figure.get("after", ())) + r")\b", re.I) if domain.one_not_figure.get("after") else None
         # ages (cues.yaml `ages`): "a 34-year-old", "aged 9 and 12", "Ahmed, 34,"
         ages = domain.ages
-        spaced = lambda ws: "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(ws), key=lambda w: (-len(w), w)))
-        self.age_after = re.compile(rf"[\s-]*(?:{spaced(ages.after)})\b", re.I) if ages.after else None
-        self.age_before = re.compile(
-            rf"\b(?:{spaced(ages.before)})\s+(?:(?:{NUM})\s*(?:,|and|or|to|[-–])\s*)*$", re.I
-        ) if ages.before else None
+        after, before = (_alts(ws).replace(r"\ ", r"\s+") for ws in (ages.after, ages.before))  # "of age": any spaces
+        self.age_after = re.compile(rf"[\s-]*(?:{after})\b", re.I) if ages.after else None
+        self.age_before = re.compile(rf"\b(?:{before})\s+(?:(?:{NUM})\s*(?:,|and|or|to|[-–])\s*)*$", re.I) if ages.before else None
         self.month = re.compile(
             r"^\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE
         )
@@ -694,9 +692,9 @@ class QuantityFinder:
         out = []
         ones = (doc.to_array(LOWER) == doc.vocab.strings.add("one")).nonzero()[0]  # not a Token per word
         for i in ones.tolist():
-            tok = doc[i]
-            if tok.i in taken:
+            if i in taken:
                 continue
+            tok = doc[i]
             j = tok.i + 1
             if j < len(doc) and doc[j].i == tok.head.i and doc[j].pos_ == "NOUN":
                 j += 1  # "one soldier dead"
